@@ -1,0 +1,3 @@
+"""xent-envs: Gymnasium environments for Xent games."""
+
+__version__ = "0.1.0"
