@@ -11,7 +11,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from xent_envs.score import Score
 
-__all__ = ["Judge", "Codec"]
+__all__ = ["Judge", "Codec", "first_n_tokens", "last_n_tokens"]
 
 
 @runtime_checkable
@@ -56,3 +56,25 @@ class Judge(Codec, Protocol):
     def generate(self, prompt: str, max_new_tokens: int, seed: int, **options: Any) -> str:
         """Sample a continuation of ``prompt`` from a generator seeded with ``seed`` alone."""
         ...
+
+
+def first_n_tokens(codec: Codec, text: str, n: int) -> str:
+    """``text`` cut to its first ``n`` tokens of ``codec``; unchanged when it has no more.
+
+    Example:
+        >>> from xent_envs.judge import load_judge
+        >>> first_n_tokens(load_judge("tiny-random-gpt2"), "one two three", 2)
+        'one two'
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    ids = codec.encode(text)
+    return text if len(ids) <= n else codec.decode(ids[:n])
+
+
+def last_n_tokens(codec: Codec, text: str, n: int) -> str:
+    """``text`` cut to its last ``n`` tokens of ``codec``; unchanged when it has no more."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    ids = codec.encode(text)
+    return text if len(ids) <= n else codec.decode(ids[len(ids) - n :] if n else [])

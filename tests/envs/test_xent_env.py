@@ -1,0 +1,223 @@
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import xent_envs
+from xent_envs.envs import XentEnv
+from xent_envs.registry import list_games
+from xent_envs.wrappers import TextActions
+
+TINY = "tiny-random-gpt2"
+ALL_IDS = [space.env_id for space in list_games()] + ["xent/Random-v0"]
+
+
+def play(env, seed, policy):
+    """Play one episode; return (observations, rewards, infos, terminated, truncated)."""
+    obs, info = env.reset(seed=seed)
+    observations, rewards, infos = [obs], [], [info]
+    for _ in range(200):
+        obs, reward, terminated, truncated, info = env.step(policy(info))
+        observations.append(obs)
+        rewards.append(reward)
+        infos.append(info)
+        if terminated or truncated:
+            return observations, rewards, infos, terminated, truncated
+    raise AssertionError("episode did not end")
+
+
+def first_tokens(info):
+    return list(range(1000, 1000 + info["max_tokens"]))
+
+
+@pytest.mark.parametrize("env_id", ALL_IDS)
+def test_env_checker_passes_for_every_registered_id(env_id):
+    check_env(gym.make(env_id, judge=TINY).unwrapped, skip_render_check=False)
+
+
+@pytest.mark.parametrize("env_id", ALL_IDS)
+def test_every_game_plays_to_termination_with_random_and_scripted_moves(env_id):
+    env = gym.make(env_id, judge=TINY, rounds=2)
+    env.action_space.seed(0)
+    for policy in (lambda info: env.action_space.sample(), first_tokens):
+        _, rewards, infos, terminated, truncated = play(env, 5, policy)
+        assert terminated or truncated
+        assert all(np.isfinite(r) for r in rewards)
+        assert infos[-1]["round"] in (0, 1)
+
+
+@pytest.mark.parametrize("env_id", ["xent/Condense-v0", "xent/Random-v0"])
+def test_same_seed_same_episode(env_id):
+    runs = [play(gym.make(env_id, judge=TINY, rounds=2), 42, first_tokens) for _ in range(2)]
+    (obs_a, rew_a, info_a, *_), (obs_b, rew_b, info_b, *_) = runs
+    assert obs_a == obs_b
+    assert rew_a == rew_b
+    assert [i["instance_id"] for i in info_a] == [i["instance_id"] for i in info_b]
+    other = play(gym.make(env_id, judge=TINY, rounds=2), 43, first_tokens)
+    assert other[2][0]["instance_id"] != info_a[0]["instance_id"]
+
+
+def test_reset_without_seed_continues_the_stream():
+    env = gym.make("xent/Condense-v0", judge=TINY)
+    _, a = env.reset(seed=7)
+    _, b = env.reset()
+    assert a["instance_id"] != b["instance_id"]
+
+
+def test_observation_and_info_contract():
+    env = gym.make("xent/Condense-v0", judge=TINY, rounds=2)
+    obs, info = env.reset(seed=0)
+    lines = obs.splitlines()
+    assert lines[0] == "# Condense - round 1/2"
+    assert "## Visible" in lines and "## Your move" in lines
+    assert lines[-1] == f"Write x in at most {info['max_tokens']} tokens."
+    for key in ("game", "instance_id", "params", "seed", "player", "register", "max_tokens",
+                "round", "rounds", "judge"):
+        assert key in info
+    assert info["judge"] == env.unwrapped.judge.fingerprint
+    obs, reward, terminated, truncated, info = env.step(first_tokens(info))
+    assert not terminated and info["round"] == 1
+    assert "## Earlier rounds" in obs and f"round 1: x = " in obs
+    assert info["reward_terms"] and sum(t["total"] for t in info["reward_terms"]) == pytest.approx(reward)
+    assert sum(bits for _, bits in info["token_rewards"]) == pytest.approx(reward, abs=1e-6)
+    assert info["round_scores"][0] == pytest.approx(reward)
+
+
+@pytest.mark.parametrize(
+    "action, reason",
+    [
+        ([10**9], "token ids must be in [0, 50257); got [1000000000]"),
+        ([-1, 3], "token ids must be in [0, 50257); got [-1]"),
+        ("hello", "an action must be a flat sequence of integer token ids"),
+        ([1.5, 2.0], "an action must be a flat sequence of integer token ids"),
+        ([[1, 2]], "an action must be a flat sequence of integer token ids"),
+        (None, "an action must be a flat sequence of integer token ids"),
+    ],
+)
+def test_invalid_actions_are_game_events(action, reason):
+    env = gym.make("xent/Condense-v0", judge=TINY)
+    obs0, _ = env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(action)
+    assert (reward, terminated, truncated) == (0.0, False, False)
+    assert info["invalid_action"] and info["reason"] == reason
+    assert f"Your move was rejected: {reason}" in obs
+    _, _, terminated, _, info = env.step([5, 6])  # the game goes on
+    assert terminated and not info["invalid_action"]
+
+
+def test_over_budget_moves_are_cut_and_empty_moves_are_played():
+    env = gym.make("xent/Condense-v0", judge=TINY, rounds=2)
+    _, info = env.reset(seed=0)
+    budget = info["max_tokens"]
+    _, _, _, _, info = env.step(list(range(300, 300 + budget + 7)))
+    assert info["cut"] and info["move_tokens"] == budget
+    _, reward, terminated, _, info = env.step([])
+    assert terminated and info["move"] == "" and np.isfinite(reward)
+
+
+def test_step_after_the_end_needs_reset():
+    env = XentEnv("Condense", judge=TINY)
+    env.reset(seed=0)
+    env.step([1])
+    with pytest.raises(gym.error.ResetNeeded):
+        env.step([1])
+
+
+def test_score_actions_predicts_the_step_reward():
+    env = gym.make("xent/Synthesize-v0", judge=TINY)
+    _, info = env.reset(seed=3)
+    candidates = [[100, 200], [300], [], [10**9], list(range(400, 460))]
+    predicted = env.unwrapped.score_actions(candidates)
+    assert predicted[3] == float("-inf")
+    for action, expected in zip(candidates, predicted):
+        if expected == float("-inf"):
+            continue
+        env.reset(seed=3)
+        _, reward, *_ = env.step(action)
+        assert reward == pytest.approx(expected, abs=1e-9)
+
+
+def test_ensure_failing_ten_times_truncates_with_reason():
+    space = xent_envs.register_game(
+        source="assign(s=story())\nelicit(x, 3)\nensure(xed(x | s) > xed(x | s))\nreward(xed(s | x))",
+        name="NeverPass",
+    )
+    env = gym.make(space.env_id, judge=TINY)
+    _, info = env.reset(seed=0)
+    for attempt in range(1, 11):
+        obs, reward, terminated, truncated, info = env.step([7])
+        if attempt < 10:
+            assert not (terminated or truncated) and info["ensure_failed"]
+            assert "## Feedback" in obs
+    assert truncated and not terminated
+    assert "10" in info["truncation_reason"]
+
+
+def test_other_seats_are_played_by_opponents_and_zero_sum_is_paid():
+    source = (
+        "assign(s=story())\nelicit(x, 4)\nelicit(white, y, 4)\n"
+        "reward(black, xed(s | x))\nreward(white, xed(s | y))"
+    )
+    space = xent_envs.register_game(source=source, name="Duel")
+    seen = []
+
+    def white(observation, info):
+        seen.append(info["player"])
+        return [50, 51]
+
+    env = gym.make(space.env_id, judge=TINY, opponents={"white": white})
+    env.reset(seed=0)
+    _, reward, terminated, _, info = env.step([60, 61])
+    assert seen == ["white"] and terminated
+    black = [t["total"] for t in info["reward_terms"]]
+    white = [ev.score.total for ev in env.unwrapped._machine.events
+             if getattr(ev, "kind", None) == "reward" and ev.player == "white"]
+    assert len(black) == 2 and reward == pytest.approx(sum(black))
+    assert white == pytest.approx([-b for b in black])
+
+
+def test_render_ansi_transcript():
+    env = gym.make("xent/Condense-v0", judge=TINY, render_mode="ansi")
+    env.reset(seed=0)
+    env.step([100, 101])
+    text = env.render()
+    assert text.startswith("== xent/Condense-v0?") and "black x = " in text and "reward line" in text
+
+
+def test_text_actions_wrapper_encodes_with_the_judge_tokenizer():
+    env = TextActions(gym.make("xent/Condense-v0", judge=TINY, render_mode="ansi"))
+    env.reset(seed=0)
+    _, _, terminated, _, info = env.step("the cat sat")
+    assert terminated and info["move"] == "the cat sat"
+    _, info = env.reset(seed=0)
+    _, _, _, _, info = env.step(12)
+    assert info["invalid_action"]
+
+
+def test_vary_and_per_episode_params():
+    env = gym.make("xent/Condense-v0", judge=TINY, vary=["story_tokens"])
+    drawn = {env.reset(seed=s)[1]["params"]["story_tokens"] for s in range(6)}
+    assert len(drawn) > 1
+    _, info = env.reset(seed=0, options={"params": {"rounds": 3}})
+    assert info["rounds"] == 3
+    replay_id = info["instance_id"]
+    _, again = gym.make("xent/Condense-v0", judge=TINY).reset(options={"instance": replay_id})
+    assert again["instance_id"] == replay_id
+
+
+def test_bad_make_arguments_fail_at_make_time():
+    with pytest.raises(xent_envs.XentError):
+        gym.make("xent/Condense-v0", judge=TINY, rounds=0)
+    with pytest.raises(xent_envs.XentError, match="Did you mean"):
+        XentEnv("Condens", judge=TINY)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_vector_envs_run(mode):
+    kwargs = {"vector_kwargs": {"shared_memory": False}} if mode == "async" else {}
+    envs = gym.make_vec("xent/Condense-v0", num_envs=3, vectorization_mode=mode, judge=TINY, **kwargs)
+    obs, infos = envs.reset(seed=[1, 2, 3])
+    assert len(obs) == 3 and all(isinstance(o, str) for o in obs)
+    obs, rewards, terminated, truncated, infos = envs.step(([1, 2], [3], [4, 5, 6]))
+    assert rewards.shape == (3,) and terminated.all()
+    envs.close()

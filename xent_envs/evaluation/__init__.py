@@ -1,0 +1,42 @@
+"""Evaluate agents on Xent games: seeded maps shared by all agents, resumable results, a
+leaderboard in the reference benchmark's convention, JSON + Markdown + PNG reports.
+
+>>> from xent_envs.evaluation import EvalConfig, evaluate           # doctest: +SKIP
+>>> board = evaluate(EvalConfig(agents=("random", "search"), judge="tiny-random-gpt2"), "out/")
+"""
+
+from xent_envs.evaluation.report import (
+    format_table,
+    markdown_report,
+    package_versions,
+    plot_leaderboard,
+    write_reports,
+)
+from xent_envs.evaluation.runner import EvalConfig, evaluate, map_seed, play_map
+from xent_envs.evaluation.scoring import AgentResult, Leaderboard, leaderboard, normalise_map
+from xent_envs.evaluation.store import (
+    ResultsStore,
+    ResultsWriteError,
+    RunConflictError,
+    atomic_write_json,
+)
+
+__all__ = [
+    "EvalConfig",
+    "evaluate",
+    "play_map",
+    "map_seed",
+    "Leaderboard",
+    "AgentResult",
+    "leaderboard",
+    "normalise_map",
+    "ResultsStore",
+    "RunConflictError",
+    "ResultsWriteError",
+    "atomic_write_json",
+    "format_table",
+    "markdown_report",
+    "plot_leaderboard",
+    "write_reports",
+    "package_versions",
+]

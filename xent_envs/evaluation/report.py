@@ -1,0 +1,161 @@
+"""Reports of an evaluation run: ``results.json`` (every round of every map), ``report.md``
+(the leaderboard) and ``leaderboard.png`` (a plot, matplotlib's Agg backend)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+import platform
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from xent_envs.evaluation.scoring import Leaderboard
+from xent_envs.evaluation.store import atomic_write_bytes, atomic_write_json
+
+__all__ = ["package_versions", "format_table", "markdown_report", "plot_leaderboard", "write_reports"]
+
+_PACKAGES = ("xent-envs", "gymnasium", "numpy", "torch", "transformers")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that can change a score."""
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            if name == "xent-envs":
+                import xent_envs
+
+                versions[name] = getattr(xent_envs, "__version__", "unknown")
+            else:
+                versions[name] = "not installed"
+    return versions
+
+
+def _num(x: float, digits: int = 1) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def format_table(board: Leaderboard) -> str:
+    """The leaderboard as a Markdown table (also what ``xent-envs eval`` prints)."""
+    level = int(round(board.confidence * 100))
+    lines = [
+        f"| Rank | Agent | Score | {level}% CI | Raw bits | Maps | Errors | s/move | tokens/move |",
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for rank, r in enumerate(board.rows, 1):
+        ci = f"[{_num(r.ci_low)}, {_num(r.ci_high)}]"
+        lines.append(
+            f"| {rank} | {r.agent} | {_num(r.score)} | {ci} | {_num(r.raw_bits, 2)} | {r.maps} "
+            f"| {r.errors} | {_num(r.seconds_per_move, 2)} | {_num(r.tokens_per_move)} |"
+        )
+    return "\n".join(lines)
+
+
+def _game_table(board: Leaderboard, attr: str, digits: int) -> str:
+    head = "| Agent | " + " | ".join(board.games) + " |"
+    rule = "|---|" + "---:|" * len(board.games)
+    rows = [
+        f"| {r.agent} | " + " | ".join(_num(getattr(r, attr)[g], digits) for g in board.games) + " |"
+        for r in board.rows
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def markdown_report(
+    board: Leaderboard, run: Mapping[str, Any], plot_name: str | None = "leaderboard.png"
+) -> str:
+    """The Markdown report: configuration, leaderboard, per-game tables, conventions."""
+    config = run.get("config", {})
+    judge = config.get("judge_fingerprint", {})
+    versions = run.get("versions", {})
+    parts = [
+        "# xent-envs evaluation",
+        "",
+        f"- Judge: `{config.get('judge')}` ({', '.join(f'{k}={v}' for k, v in judge.items())})",
+        f"- Games: {', '.join(config.get('games', []))}",
+        f"- Maps per game: {config.get('maps')}; rounds: {config.get('rounds') or 'game default'};"
+        f" seed: {config.get('seed')}",
+        f"- Run key: `{run.get('key')}`",
+        f"- Versions: {', '.join(f'{k} {v}' for k, v in versions.items())}",
+        "",
+        "## Leaderboard",
+        "",
+        format_table(board),
+        "",
+        "Score: a map's score is its best round; it is normalised by the best score any agent "
+        "reached on that map (100 = best, negative scores count 0), averaged over maps, then "
+        f"games. Raw bits: the mean best-round score in bits. CI: paired bootstrap over maps "
+        "within each game.",
+    ]
+    if board.unscored_maps:
+        listed = ", ".join(f"{g} #{m}" for g, m in board.unscored_maps)
+        parts += ["", f"Maps where no agent scored above zero (left out of the score): {listed}."]
+    parts += [
+        "",
+        "## Per game (normalised)",
+        "",
+        _game_table(board, "per_game", 1),
+        "",
+        "## Per game (raw bits)",
+        "",
+        _game_table(board, "per_game_bits", 2),
+    ]
+    if plot_name:
+        parts += ["", f"![leaderboard]({plot_name})"]
+    return "\n".join(parts) + "\n"
+
+
+def plot_leaderboard(board: Leaderboard, path: Path) -> None:
+    """Grouped bars: normalised score per game and overall (with its CI), one bar per agent."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    groups = [*board.games, "overall"]
+    width = 0.8 / max(1, len(board.rows))
+    x = np.arange(len(groups))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(groups) + 2), 4.0))
+    for i, r in enumerate(board.rows):
+        values = [r.per_game.get(g, math.nan) for g in board.games] + [r.score]
+        values = [0.0 if math.isnan(v) else v for v in values]
+        err = np.zeros((2, len(groups)))
+        if not math.isnan(r.ci_low):
+            err[:, -1] = [max(0.0, r.score - r.ci_low), max(0.0, r.ci_high - r.score)]
+        ax.bar(x + (i - (len(board.rows) - 1) / 2) * width, values, width, yerr=err,
+               label=r.agent, capsize=3)  # fmt: skip
+    ax.set_xticks(x, groups, rotation=20, ha="right")
+    ax.set_ylabel("normalised score (best = 100)")
+    ax.set_ylim(0, 110)
+    ax.set_title("xent-envs leaderboard")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def write_reports(
+    folder: Path, board: Leaderboard, run: Mapping[str, Any], records: Iterable[Mapping[str, Any]]
+) -> dict[str, Path]:
+    """Write ``results.json``, ``report.md`` and ``leaderboard.png`` into ``folder``."""
+    folder = Path(folder)
+    paths = {
+        "results": folder / "results.json",
+        "report": folder / "report.md",
+        "plot": folder / "leaderboard.png",
+    }
+    atomic_write_json(
+        paths["results"],
+        {**dict(run), "leaderboard": board.to_json(), "maps": list(records)},
+    )
+    plot_leaderboard(board, paths["plot"])
+    text = markdown_report(board, run, paths["plot"].name)
+    atomic_write_bytes(paths["report"], text.encode("utf-8"))
+    return paths

@@ -1,0 +1,42 @@
+"""The fixed vocabulary of the language: instructions, registers, players and flags.
+
+One place for these lists, because the checker, the interpreter and error messages ("did you
+mean ...") all read them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "INSTRUCTIONS",
+    "REGISTERS",
+    "LIST_REGISTERS",
+    "STATIC_REGISTERS",
+    "PUBLIC_REGISTERS",
+    "PLAYERS",
+    "OMNISCIENT_PLAYERS",
+    "ZERO_SUM_PAIRS",
+    "MAIN_PLAYER",
+    "FLAGS",
+    "MAX_LINES",
+]
+
+INSTRUCTIONS = ("assign", "elicit", "ensure", "reveal", "reward", "beacon", "replay")
+
+_BASES = "abcstxypl"
+#: Every register name in canonical order: a b c s t x y p l, then a1 b1 ..., a2 ..., a3 ...
+REGISTERS: tuple[str, ...] = tuple(
+    base + suffix for suffix in ("", "1", "2", "3") for base in _BASES
+)
+LIST_REGISTERS = frozenset(r for r in REGISTERS if r[0] == "l")
+STATIC_REGISTERS = frozenset(r for r in REGISTERS if r[0] in "abc")
+PUBLIC_REGISTERS = frozenset(r for r in REGISTERS if r[0] in "abp")
+
+PLAYERS = ("black", "white", "alice", "bob", "carol", "env")
+OMNISCIENT_PLAYERS = frozenset({"black", "white", "env"})
+ZERO_SUM_PAIRS = {"black": "white", "white": "black"}
+MAIN_PLAYER = "black"
+
+FLAGS = ("flag_1", "flag_2")
+
+#: The longest program, counted up to its last non-blank line.
+MAX_LINES = 64
