@@ -1,20 +1,26 @@
 """HFAgent: a local chat model (transformers) that reads the observation and writes a move.
 
-The default model is SmolLM2-135M-Instruct loaded from the same bf16 cache folder as the
-default judge (``xent_envs.judge.smollm2_folder``), so nothing is downloaded. Any Hugging Face
-model id or local folder also works, and ``"tiny-random-gpt2"`` gives the tests' random model.
+The default model is SmolLM2-135M-Instruct: for a judge name (``"smollm2-135m"``,
+``"tiny-random-gpt2"``) the agent shares the weights of ``load_judge(name)``, which come from
+the judge's bf16 cache folder (``xent_envs.judge.smollm2_folder``), so nothing is downloaded
+and the model is in memory once. Any Hugging Face model id or local folder also works.
 Models without a chat template get a plain prompt. In both cases the prompt ends with
-``Move:`` (prefilled in the assistant turn for chat models), so even a small model answers with
-a move on the first line; generation stops at the end of that line.
+``Move: "`` (prefilled in the assistant turn for chat models), so even a small model answers
+with a move; generation stops at the closing quote or the end of the line.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from agents.base import TextAgent, build_messages, parse_move, plain_prompt
 
 __all__ = ["HFAgent"]
+
+# The answer starts inside a quoted move: small chat models then write words (often echoing
+# the texts) rather than a number or a chat reply; the closing quote or a newline ends it.
+_PREFILL = 'Move: "'
 
 
 class HFAgent(TextAgent):
@@ -30,7 +36,7 @@ class HFAgent(TextAgent):
         fallback_move: played (and counted in ``stats["unparseable"]``) when the answer holds
             no move.
         system_prompt: replaces :data:`agents.base.SYSTEM_PROMPT` (``{max_tokens}`` is filled).
-        device: torch device.
+        device: torch device for a model that is not a judge's (a judge's stays where it is).
         seed: sampling seed used when ``reset`` gets none.
     """
 
@@ -62,6 +68,8 @@ class HFAgent(TextAgent):
         self._model: Any = None
         self._tokenizer: Any = None
         self._generator: Any = None
+        self._cache_arg = "cache"
+        self._extra: dict[str, Any] = {}
 
     def reset(self, env: Any = None, seed: int | None = None) -> None:
         super().reset(env, seed)
@@ -71,22 +79,27 @@ class HFAgent(TextAgent):
     def _load(self) -> None:
         if self._model is not None:
             return
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from xent_envs.judge import KNOWN_JUDGES
 
-        if self.model_name == "tiny-random-gpt2":
-            from xent_envs.judge.tiny import tiny_random_gpt2
+        if self.model_name in KNOWN_JUDGES:
+            # The judge of that name is cached per process: share its weights and tokenizer
+            # (the same bf16 cache folder, loaded once) instead of loading a second copy.
+            from xent_envs.judge import load_judge
 
-            model, tokenizer, _ = tiny_random_gpt2()
+            judge = load_judge(self.model_name)
+            model, tokenizer = judge.model, judge.tokenizer
         else:
-            path = self.model_name
-            if path == "smollm2-135m":
-                from xent_envs.judge import smollm2_folder
+            from transformers import AutoModelForCausalLM, AutoTokenizer
 
-                path = str(smollm2_folder()[0])
-            tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype="auto")
-        self._model = model.to(self.device).eval()
+            tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+            model = AutoModelForCausalLM.from_pretrained(self.model_name, dtype="auto")
+            model = model.to(self.device).eval()
+        self._model = model
         self._tokenizer = tokenizer
+        forward = inspect.signature(model.forward).parameters
+        self._cache_arg = "cache" if "cache" in forward else "past_key_values"
+        # only the last position's logits are needed (a long prompt x a 50k vocabulary is big)
+        self._extra = {"logits_to_keep": 1} if "logits_to_keep" in forward else {}
 
     def close(self) -> None:
         self._model = None
@@ -112,17 +125,18 @@ class HFAgent(TextAgent):
             text = self._tokenizer.apply_chat_template(
                 messages, tokenize=False, add_generation_prompt=True
             )
-            return f"{text}Move:"
-        return plain_prompt(observation, info, self.system_prompt)
+            return f"{text}{_PREFILL}"
+        return plain_prompt(observation, info, self.system_prompt) + _PREFILL[len("Move:") :]
 
     # -- generation -------------------------------------------------------------------------
     def _generate(self, prompt: str, max_new_tokens: int) -> tuple[str, int, int]:
-        """Decode one line after ``prompt``; returns (text, prompt tokens, new tokens)."""
+        """Decode after ``prompt`` until a newline or a quote; returns (text, prompt tokens,
+        new tokens)."""
         import torch
 
         tok = self._tokenizer
         ids = tok(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
-        ids = ids.to(self.device)
+        ids = ids.to(self._model.device)
         eos = getattr(self._model.generation_config, "eos_token_id", None)
         stop = {tok.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
         if self._generator is None:
@@ -133,17 +147,21 @@ class HFAgent(TextAgent):
         step_input = ids
         with torch.inference_mode():
             for _ in range(max_new_tokens):
-                result = self._model(input_ids=step_input, past_key_values=past, use_cache=True)
-                past = result.past_key_values
+                result = self._model(
+                    input_ids=step_input, use_cache=True, **self._extra, **{self._cache_arg: past}
+                )
+                past = result.get("cache")
+                if past is None:
+                    past = result.get("past_key_values")
                 logits = result.logits[0, -1].float()
                 nxt = self._pick(logits, generator)
                 if nxt in stop:
                     break
                 out.append(nxt)
-                text = tok.decode(out, skip_special_tokens=True)
-                if "\n" in text.lstrip():
+                text = tok.decode(out, skip_special_tokens=True).lstrip()
+                if "\n" in text or '"' in text:
                     break
-                step_input = torch.tensor([[nxt]], device=self.device)
+                step_input = torch.tensor([[nxt]], device=self._model.device)
         return tok.decode(out, skip_special_tokens=True), int(ids.shape[1]), len(out)
 
     def _pick(self, logits: Any, generator: Any) -> int:
@@ -163,7 +181,7 @@ class HFAgent(TextAgent):
         limit = self.max_new_tokens or 2 * budget + 4
         prompt = self.prompt(observation, info)
         answer, n_prompt, n_new = self._generate(prompt, limit)
-        move = parse_move("Move:" + answer)
+        move = parse_move(_PREFILL + answer.split('"')[0])
         self.count("prompt_tokens", n_prompt)
         self.count("completion_tokens", n_new)
         self.last_details = {"raw": answer, "prompt_tokens": n_prompt, "completion_tokens": n_new}

@@ -2,18 +2,20 @@
 
 It needs ``env.unwrapped.score_actions(actions) -> list[float]``: the reward each candidate
 action would earn from the current state, computed in one batched judge call, without
-stepping. The search runs in two phases under a fixed budget of candidate evaluations (so a
-move costs a bounded number of judge forward passes, a few seconds on CPU):
+stepping. Every judge call scores one batch of candidates, and a move costs a fixed budget of
+candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
 
-1. **Rank single tokens.** Candidates come from the observation (its most frequent tokens,
-   then a seeded shuffle of the others), from a short text the judge writes after it
-   (related words that the texts do not contain) and from a small set of common tokens. Up to
-   half the budget goes to scoring them as one-token moves.
-2. **Beam growth.** Starting from the best one-token moves, each beam is extended by the best
-   ranked tokens, one position at a time, up to the budget of tokens; the best move seen at
-   any length is played.
+1. **Rank single tokens.** Candidates come from a short text the judge writes after the
+   observation (related words that the texts do not contain), the observation's most
+   frequent tokens, a small set of common tokens and a seeded shuffle of the other
+   observation tokens. One batch scores them as one-token moves.
+2. **Compositions.** The best tokens side by side at full length, half length..., and seeded
+   random draws from the best ones. One batch.
+3. **Hill climbing.** Around the best move so far: substitute, insert or delete one token,
+   one batch at a time, until the budget is spent.
+
+The best move seen is played; ``last_details["expected_reward"]`` is what it should earn.
 """
-
 from __future__ import annotations
 
 import math
@@ -37,12 +39,11 @@ _ABOUT = "\n\nIn a few words, this is about"
 
 
 class SearchAgent(Agent):
-    """Greedy/beam search over candidate tokens, scored by the env's judge.
+    """Batched local search over candidate tokens, scored by the env's judge.
 
     Args:
         budget: candidate moves evaluated per move (the cost knob).
         batch_size: candidates per ``score_actions`` call.
-        beam_width: beams kept while growing moves.
         generate_tokens: tokens the judge writes after the observation to suggest related
             words (0 disables; one short generation per move).
         common_words: texts whose tokens are always candidates.
@@ -55,17 +56,15 @@ class SearchAgent(Agent):
         self,
         budget: int = 48,
         batch_size: int = 16,
-        beam_width: int = 2,
         generate_tokens: int = 24,
         common_words: Sequence[str] = COMMON_WORDS,
         seed: int = 0,
     ) -> None:
         super().__init__()
-        if budget < 1 or batch_size < 1 or beam_width < 1:
-            raise ValueError("budget, batch_size and beam_width must be at least 1")
+        if budget < 1 or batch_size < 1:
+            raise ValueError("budget and batch_size must be at least 1")
         self.budget = budget
         self.batch_size = batch_size
-        self.beam_width = beam_width
         self.generate_tokens = generate_tokens
         self.common_words = tuple(common_words)
         self.seed = seed
@@ -121,45 +120,73 @@ class SearchAgent(Agent):
     # -- search -----------------------------------------------------------------------------
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
         max_tokens = max(1, int(info.get("max_tokens", 1)))
-        tokens = self.candidate_tokens(observation)
+        batch = min(self.batch_size, self.budget)
+        seen: set[tuple[int, ...]] = set()
+        best: tuple[list[int], float] = ([], -math.inf)
         remaining = self.budget
-        phase1 = tokens[: max(1, min(len(tokens), self.budget // 2 if max_tokens > 1 else remaining))]
-        rewards = self._score([[t] for t in phase1])
-        remaining -= len(phase1)
-        order = sorted(range(len(phase1)), key=lambda i: -rewards[i])
-        ranked = [phase1[i] for i in order]
-        best: tuple[float, list[int]] = (rewards[order[0]], [ranked[0]])
-        beams = [([ranked[i]], rewards[order[i]]) for i in range(min(self.beam_width, len(ranked)))]
-        seen = {tuple(seq) for seq, _ in beams}
 
-        for length in range(2, max_tokens + 1):
-            steps_left = max_tokens - length + 1
-            per_step = remaining // steps_left
-            if per_step < 1:
+        def evaluate(candidates: list[list[int]]) -> list[tuple[list[int], float]]:
+            """Score the new candidates (one batch at most), keep the best; best first."""
+            nonlocal remaining, best
+            fresh = []
+            for cand in candidates:
+                if cand and tuple(cand) not in seen and len(fresh) < min(batch, remaining):
+                    seen.add(tuple(cand))
+                    fresh.append(cand)
+            if not fresh:
+                return []
+            scored = sorted(zip(fresh, self._score(fresh)), key=lambda p: -p[1])
+            remaining -= len(fresh)
+            if scored[0][1] > best[1]:
+                best = scored[0]
+            return scored
+
+        # 1. rank single tokens
+        tokens = self.candidate_tokens(observation)
+        singles = evaluate([[t] for t in tokens])
+        while max_tokens == 1 and remaining > 0 and len(singles) < len(tokens):
+            more = evaluate([[t] for t in tokens[len(singles) :]])
+            if not more:
                 break
-            width = min(len(beams), max(1, per_step // 2))
-            k = max(1, per_step // width)
-            candidates: list[list[int]] = []
-            for seq, _ in beams[:width]:
-                for tok in ranked[:k]:
-                    cand = seq + [tok]
-                    if tuple(cand) not in seen:
-                        seen.add(tuple(cand))
-                        candidates.append(cand)
-            candidates = candidates[:per_step]
-            if not candidates:
+            singles = sorted(singles + more, key=lambda p: -p[1])
+        ranked = [c[0] for c, _ in singles]
+        # 2. compositions of the best tokens, at several lengths and orders
+        if max_tokens > 1 and remaining > 0:
+            comps = [ranked[:n] for n in _lengths(max_tokens)]
+            pool = ranked[: 2 * max_tokens]
+            while len(comps) < batch and pool:
+                n = int(self.rng.integers(1, max_tokens + 1))
+                comps.append([pool[i] for i in self.rng.choice(len(pool), size=n)])
+            evaluate(comps)
+        # 3. hill climbing around the best: substitute, insert, delete one token
+        while remaining > 0 and max_tokens > 1:
+            seq = best[0]
+            moves = []
+            for i in range(len(seq) + 1):
+                for tok in ranked[:4]:
+                    if i < len(seq):
+                        moves.append(seq[:i] + [tok] + seq[i + 1 :])
+                    if len(seq) < max_tokens:
+                        moves.append(seq[:i] + [tok] + seq[i:])
+                if i < len(seq) and len(seq) > 1:
+                    moves.append(seq[:i] + seq[i + 1 :])
+            order = self.rng.permutation(len(moves))
+            if not evaluate([moves[i] for i in order]):
                 break
-            scores = self._score(candidates)
-            remaining -= len(candidates)
-            pool = sorted(zip(candidates, scores), key=lambda p: -p[1])
-            beams = pool[: self.beam_width]
-            if beams[0][1] > best[0]:
-                best = (beams[0][1], beams[0][0])
 
         self.count("moves")
-        self.count("move_tokens", len(best[1]))
-        self.last_details = {"expected_reward": best[0], "evaluations": self.budget - remaining}
-        return list(best[1])
+        self.count("move_tokens", len(best[0]))
+        self.last_details = {"expected_reward": best[1], "evaluations": self.budget - remaining}
+        return list(best[0])
+
+
+def _lengths(max_tokens: int) -> list[int]:
+    """Full length, then halving: 10 -> [10, 5, 2]."""
+    out, n = [], max_tokens
+    while n >= 2:
+        out.append(n)
+        n //= 2
+    return out
 
 
 def _as_reward(value: Any) -> float:

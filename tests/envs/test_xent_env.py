@@ -43,7 +43,10 @@ def test_every_game_plays_to_termination_with_random_and_scripted_moves(env_id):
         _, rewards, infos, terminated, truncated = play(env, 5, policy)
         assert terminated or truncated
         assert all(np.isfinite(r) for r in rewards)
-        assert infos[-1]["round"] in (0, 1)
+        if terminated:
+            assert len(infos[-1]["round_scores"]) == 2
+        else:  # a game with an ensure that random moves keep failing
+            assert "truncation_reason" in infos[-1]
 
 
 @pytest.mark.parametrize("env_id", ["xent/Condense-v0", "xent/Random-v0"])

@@ -186,7 +186,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             ids = as_token_ids(action)
             if self._invalid_reason(ids) is not None:
                 continue
-            branch = self._machine.snapshot()
+            branch = self._machine.branch()
             branch.provide_move(self.judge.decode(ids[: request.max_tokens]))
             branches.append(branch)
             slots.append(i)

@@ -86,7 +86,7 @@ def markdown_report(
         "",
         "Score: a map's score is its best round; it is normalised by the best score any agent "
         "reached on that map (100 = best, negative scores count 0), averaged over maps, then "
-        f"games. Raw bits: the mean best-round score in bits. CI: paired bootstrap over maps "
+        "games. Raw bits: the mean best-round score in bits. CI: paired bootstrap over maps "
         "within each game.",
     ]
     if board.unscored_maps:

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -217,18 +218,13 @@ def play_map(env: Any, agent: Any, seed: int) -> dict[str, Any]:
 
 
 def _resolve_games(names: tuple[str, ...]) -> list[Any]:
+    """Game spaces by name (all of them when ``names`` is empty); an unknown name raises the
+    registry's ``UnknownNameError``, which lists the valid ones."""
     import xent_envs
 
-    spaces = {s.name: s for s in xent_envs.list_games()}
     if not names:
-        return list(spaces.values())
-    out = []
-    for name in names:
-        try:
-            out.append(xent_envs.game_space(name))
-        except UnknownNameError as exc:
-            raise UnknownNameError(f"{exc}; valid games: {', '.join(spaces)}") from None
-    return out
+        return list(xent_envs.list_games())
+    return [xent_envs.game_space(name) for name in names]
 
 
 def evaluate(
@@ -265,7 +261,6 @@ def evaluate(
     """
     import gymnasium as gym
 
-    import xent_envs
     from xent_envs.judge import load_judge
 
     note = log or (lambda _msg: None)
@@ -277,7 +272,11 @@ def evaluate(
     unknown = [a for a in config.agents if a not in factories and a not in AGENTS]
     if unknown:
         valid = ", ".join([*AGENTS, *(f for f in factories if f not in AGENTS)])
-        raise UnknownNameError(f"unknown agent(s) {', '.join(map(repr, unknown))}; valid agents: {valid}")
+        close = difflib.get_close_matches(unknown[0], [*AGENTS, *factories], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownNameError(
+            f"unknown agent {', '.join(map(repr, unknown))}{hint}; valid agents: {valid}"
+        )
     spaces = _resolve_games(config.games)
     if config.maps < 1:
         raise ConfigError(f"maps must be at least 1, got {config.maps}")

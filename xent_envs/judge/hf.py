@@ -10,8 +10,9 @@ How a request ``(text, prefix)`` is scored:
 * Requests are deduplicated, answered from a bounded LRU cache when possible, and the rest are
   packed into right-padded forward passes of at most ``max_tokens_per_batch`` padded tokens.
 * Whatever the model's dtype, the log-softmax and the sums are computed in float32.
-* Only the positions that predict a scored token go through the output layer (when the model's
-  logits are a plain linear map of its last hidden state, which is checked once at load).
+* Only the positions that predict a scored token go through the output layer, in float32 (when
+  the model's logits are a plain linear map of its last hidden state, checked once at load;
+  otherwise the model's own logits are used, cast to float32).
 
 The same request on the same machine, dtype and batch gives the same floats; across batch
 compositions results agree within 1e-4 bits per token in float32 (padding changes the shapes
@@ -137,6 +138,15 @@ class TransformersJudge:
         self._token_text: dict[int, str] = {}
         self._lock = threading.RLock()
         self._head_only = self._logits_are_linear_head()
+        if self._head_only:
+            # The output layer runs in float32 on the scored rows only: bf16 logits of size ~20
+            # would be rounded to steps of 1/8 nat (0.18 bit) before any float32 log-softmax.
+            head = self.model.get_output_embeddings()
+            bias = getattr(head, "bias", None)
+            self._head_f32 = (
+                head.weight.detach().float(),
+                None if bias is None else bias.detach().float(),
+            )
 
     @classmethod
     def from_pretrained(
@@ -315,11 +325,13 @@ class TransformersJudge:
         with torch.inference_mode():
             if self._head_only:
                 hidden = self.model.base_model(input_ids=ids, attention_mask=mask)[0]
-                picked = hidden[batch_index, pos_index]
-                head = self.model.get_output_embeddings()
+                picked = hidden[batch_index, pos_index].float()
+                weight, bias = self._head_f32
                 chunks = [
-                    self._bits(head(picked[s : s + _ROWS_PER_HEAD_CHUNK]),
-                               targets[s : s + _ROWS_PER_HEAD_CHUNK])
+                    self._bits(
+                        torch.nn.functional.linear(picked[s : s + _ROWS_PER_HEAD_CHUNK], weight, bias),
+                        targets[s : s + _ROWS_PER_HEAD_CHUNK],
+                    )
                     for s in range(0, len(targets), _ROWS_PER_HEAD_CHUNK)
                 ]
                 flat = torch.cat(chunks)
@@ -423,18 +435,14 @@ def _sample(logits: Any, generator: Any, temperature: float, top_k: int, top_p: 
 
     if temperature <= 0:
         return int(torch.argmax(logits))
-    logits = logits / temperature
-    if 0 < top_k < logits.numel():
-        kth = torch.topk(logits, top_k).values[-1]
-        logits = logits.masked_fill(logits < kth, -math.inf)
-    probs = torch.softmax(logits, dim=-1)
+    k = top_k if 0 < top_k < logits.numel() else logits.numel()
+    # topk returns the k best in descending order, so top-p works on k values, not the vocab.
+    values, order = torch.topk(logits / temperature, k)
+    probs = torch.softmax(values, dim=-1)
     if top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
         # Keep the smallest head of the distribution whose mass reaches top_p.
-        drop = torch.cumsum(sorted_probs, dim=-1) - sorted_probs >= top_p
-        sorted_probs[drop] = 0.0
-        probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
-    return int(torch.multinomial(probs, 1, generator=generator))
+        probs = probs.masked_fill(torch.cumsum(probs, dim=-1) - probs >= top_p, 0.0)
+    return int(order[torch.multinomial(probs, 1, generator=generator)])
 
 
 def _folder_weights_sha256(folder: Path) -> str | None:

@@ -5,6 +5,9 @@ provides: judge scores (``Context.score``, which may answer with a placeholder w
 interpreter collects what to ask the judge), the judge's tokenizer (budgets and
 ``first_n_tokens``) and a seeded random generator (``sample``, ``shuffle``). Map-text builtins
 (``story()`` and friends) have no meaning here: ``instantiate_map`` replaces them by literals.
+
+``is_true``/``is_false`` ask the judge for " true" and " false" after the few-shot prompt of
+``xent_envs.judge.truth`` (one prompt for the whole suite), as two ordinary score requests.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from xent_envs.errors import XentRuntimeError
+from xent_envs.judge.base import first_n_tokens, last_n_tokens
+from xent_envs.judge.truth import truth_requests, truth_verdict
 from xent_envs.lang.values import BOOL, LIST, NUMBER, SCORE, STRING, Text, Value
 from xent_envs.score import Score
 
@@ -25,7 +30,6 @@ __all__ = [
     "Builtin",
     "BUILTINS",
     "MAP_TEXT_BUILTINS",
-    "IS_TRUE_PROMPT",
     "cut_to_tokens",
     "word_set",
     "remove_common_words",
@@ -76,27 +80,14 @@ class Builtin:
         return self.impl is None
 
 
-#: The few-shot prompt behind ``is_true``/``is_false``. The judge scores " true" and " false"
-#: after it; the statement is true when " true" costs fewer bits. Written for this project.
-IS_TRUE_PROMPT = (
-    "Decide whether each statement is true or false.\n\n"
-    "Statement: Water is wet.\nAnswer: true\n\n"
-    "Statement: The moon is made of cheese.\nAnswer: false\n\n"
-    "Statement: Three is more than two.\nAnswer: true\n\n"
-    "Statement: Cats are a kind of fish.\nAnswer: false\n\n"
-    "Statement: Paris is a city in France.\nAnswer: true\n\n"
-    "Statement: {statement}\nAnswer:"
-)
-
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 # A word is delimited by whitespace or ASCII punctuation on both sides.
 _SEPARATOR = "[" + re.escape(string.punctuation) + r"\s]"
 
 
-def cut_to_tokens(ctx: Context, text: str, n: int) -> str:
+def cut_to_tokens(ctx: Context, text: str, n: int | float) -> str:
     """The first ``n`` judge tokens of ``text`` (all of it when it is short enough)."""
-    ids = ctx.encode(text)
-    return text if len(ids) <= n else ctx.decode(ids[: max(0, n)])
+    return first_n_tokens(ctx, text, max(0, int(n)))
 
 
 def word_set(text: str) -> set[str]:
@@ -137,14 +128,8 @@ def _xed(ctx: Context, s: Text) -> Score:
 
 
 def _is_true(ctx: Context, statement: Text) -> bool:
-    prompt = IS_TRUE_PROMPT.format(statement=statement.text)
-    return ctx.score(" true", prompt).total < ctx.score(" false", prompt).total
-
-
-def _last_n_tokens(ctx: Context, s: Text, n: int | float) -> Text:
-    ids = ctx.encode(s.text)
-    k = max(0, int(n))
-    return Text(s.text if len(ids) <= k else ctx.decode(ids[len(ids) - k :]))
+    true_item, false_item = truth_requests(statement.text)
+    return truth_verdict(ctx.score(*true_item), ctx.score(*false_item))
 
 
 def _remove_common_words(ctx: Context, target: Text, other: Value) -> Text:
@@ -189,9 +174,10 @@ def _builtins() -> dict[str, Builtin]:
         Builtin("is_false", (_S,), BOOL, lambda c, s: not _is_true(c, s),
                 "the judge deems the statement false"),
         Builtin("first_n_tokens", (_S, _N), STRING,
-                lambda c, s, n: Text(cut_to_tokens(c, s.text, int(n))),
+                lambda c, s, n: Text(cut_to_tokens(c, s.text, n)),
                 "the first n judge tokens of s"),
-        Builtin("last_n_tokens", (_S, _N), STRING, _last_n_tokens,
+        Builtin("last_n_tokens", (_S, _N), STRING,
+                lambda c, s, n: Text(last_n_tokens(c, s.text, max(0, int(n)))),
                 "the last n judge tokens of s"),
         Builtin("remove_common_words", (_S, _SL), STRING, _remove_common_words,
                 "x without the words it shares with s (or without the items of a list)"),

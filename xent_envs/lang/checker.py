@@ -37,7 +37,7 @@ from xent_envs.lang.nodes import (
 from xent_envs.lang.spans import Span, did_you_mean, syntax_error
 from xent_envs.lang.values import BOOL, LIST, NUMBER, SCORE, STRING
 
-__all__ = ["check", "infer_type"]
+__all__ = ["check"]
 
 _ARITHMETIC: dict[str, dict[tuple[str, str], str]] = {
     "|": {(STRING, STRING): STRING},
@@ -63,11 +63,6 @@ def check(program: Program) -> Program:
     """
     _Checker(program).run()
     return program
-
-
-def infer_type(expr: Expr, program: Program) -> str:
-    """The type of ``expr`` (``"string"``, ``"score"``...); raises ``XentCheckError``."""
-    return _Checker(program).infer(expr)
 
 
 class _Checker:

@@ -221,17 +221,17 @@ def transform(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     return fn(expr)
 
 
-# Binding strength, loosest first; the parser uses the same table.
-PRECEDENCE = {"cmp": 1, "|": 2, "+": 3, "-": 3, "*": 4, "//": 4, "%": 4}
+# Binding strength, loosest first: the levels of the grammar in parser.py.
+_PRECEDENCE = {"cmp": 1, "|": 2, "+": 3, "-": 3, "*": 4, "//": 4, "%": 4}
 _UNARY = 5
 _ATOM = 6
 
 
 def _precedence(expr: Expr) -> int:
     if isinstance(expr, Compare):
-        return PRECEDENCE["cmp"]
+        return _PRECEDENCE["cmp"]
     if isinstance(expr, BinOp):
-        return PRECEDENCE[expr.op]
+        return _PRECEDENCE[expr.op]
     if isinstance(expr, Neg) or (isinstance(expr, Num) and expr.value < 0):
         return _UNARY
     return _ATOM

@@ -20,7 +20,6 @@ __all__ = [
     "SCORE",
     "BOOL",
     "NUMBER",
-    "type_name",
     "render",
     "EMPTY_TEXT",
 ]
@@ -48,19 +47,6 @@ class Text:
 EMPTY_TEXT = Text("")
 
 Value = Union[Text, tuple[str, ...], Score, bool, int, float]
-
-
-def type_name(value: Value) -> str:
-    """The language's name for the type of ``value``."""
-    if isinstance(value, Text):
-        return STRING
-    if isinstance(value, tuple):
-        return LIST
-    if isinstance(value, Score):
-        return SCORE
-    if isinstance(value, bool):
-        return BOOL
-    return NUMBER
 
 
 def render(value: Text | tuple[str, ...]) -> str:

@@ -1,0 +1,85 @@
+"""HFAgent on the tiny random GPT-2 (no chat template: the plain prompt is used)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("transformers")
+
+from agents.hf_agent import HFAgent  # noqa: E402
+
+OBS = "# Condense - round 1/1\nStory: the cat sat on the mat.\nWrite x (at most 6 tokens)."
+
+
+@pytest.fixture(scope="module")
+def tiny_agent():
+    agent = HFAgent("tiny-random-gpt2")
+    agent._load()
+    return agent
+
+
+def test_plain_prompt_without_chat_template(tiny_agent):
+    prompt = tiny_agent.prompt(OBS, {"max_tokens": 6})
+    assert prompt.endswith(OBS + '\n\nMove: "')
+    assert "at most 6 tokens" in prompt
+
+
+def test_moves_are_within_budget_and_reproducible(tiny_agent, codec):
+    tiny_agent._codec = codec
+    tiny_agent.reset(seed=0)
+    first = tiny_agent.act(OBS, {"max_tokens": 6})
+    tiny_agent.reset(seed=0)
+    assert tiny_agent.act(OBS, {"max_tokens": 6}) == first
+    assert 1 <= len(first) <= 6
+    details = tiny_agent.last_details
+    assert details["completion_tokens"] <= 2 * 6 + 4
+    assert details["prompt_tokens"] > 10
+
+
+def test_sampling_is_seeded(codec):
+    agent = HFAgent("tiny-random-gpt2", temperature=1.0, top_p=0.9, max_new_tokens=4, codec=codec)
+    runs = []
+    for seed in (1, 1, 2):
+        agent.reset(seed=seed)
+        runs.append(agent.act_text(OBS, {"max_tokens": 6}) + agent.last_details["raw"])
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_unparseable_answer_plays_the_fallback(tiny_agent, codec, monkeypatch):
+    tiny_agent._codec = codec
+    monkeypatch.setattr(tiny_agent, "_generate", lambda prompt, limit: ("  \n", 5, 1))
+    before = tiny_agent.stats.get("unparseable", 0)
+    assert tiny_agent.act(OBS, {"max_tokens": 6}) == codec.encode("...")
+    assert tiny_agent.stats["unparseable"] == before + 1
+    assert tiny_agent.last_details["unparseable"] is True
+
+
+def test_long_observations_keep_head_and_tail(codec):
+    agent = HFAgent("tiny-random-gpt2", max_prompt_tokens=20, codec=codec)
+    long = "START " + "word " * 200 + "END"
+    prompt = agent.prompt(long, {"max_tokens": 3})
+    assert "START" in prompt and "END" in prompt and "[...]" in prompt
+    assert agent.stats["shortened_prompts"] == 1
+
+
+@pytest.mark.real_judge
+def test_smollm2_plays_a_move_on_the_real_judge(real_judge):
+    import time
+
+    import gymnasium as gym
+
+    import xent_envs  # noqa: F401  (registers the envs)
+
+    env = gym.make("xent/Condense-v0", judge="smollm2-135m")
+    agent = HFAgent()  # the default: SmolLM2-135M-Instruct, sharing the judge's weights
+    obs, info = env.reset(seed=0)
+    agent.reset(env, seed=0)
+    start = time.perf_counter()
+    action = agent.act(obs, info)
+    assert time.perf_counter() - start < 30
+    assert agent._model is real_judge.model
+    assert 1 <= len(action) <= info["max_tokens"]
+    assert agent._tokenizer.chat_template  # the chat prompt, not the plain one
+    _, reward, terminated, _, step_info = env.step(action)
+    assert terminated and step_info["move"]

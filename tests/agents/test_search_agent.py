@@ -1,0 +1,57 @@
+"""SearchAgent on an env whose best move is known."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from agents import AgentError
+from agents.search_agent import SearchAgent, _as_reward
+
+
+def test_search_finds_the_best_move_within_budget(target_env):
+    env = target_env("cat")
+    agent = SearchAgent(budget=60, batch_size=8, common_words=(), generate_tokens=8)
+    agent.reset(env, seed=0)
+    move = agent.act("a cat and a hat", {"max_tokens": 3})
+    assert env.score_actions([move]) == [3.0]  # the best any 3-token move can earn
+    assert agent.stats["evaluations"] <= 60
+    assert max(env.batches) <= 8
+    assert agent.last_details["evaluations"] == agent.stats["evaluations"]
+
+
+def test_search_is_deterministic_per_seed(target_env):
+    moves = []
+    for _ in range(2):
+        env = target_env("hat")
+        agent = SearchAgent(budget=24)
+        agent.reset(env, seed=3)
+        moves.append(agent.act("the hat is on the mat", {"max_tokens": 4}))
+    assert moves[0] == moves[1]
+    assert len(moves[0]) <= 4
+
+
+def test_search_respects_a_tiny_budget_and_one_token_moves(target_env):
+    env = target_env("c")
+    agent = SearchAgent(budget=5, batch_size=2)
+    agent.reset(env, seed=0)
+    move = agent.act("cat", {"max_tokens": 1})
+    assert len(move) == 1 and agent.stats["evaluations"] <= 5
+
+
+def test_search_needs_score_actions(codec):
+    class NoScores:
+        judge = codec
+        unwrapped = property(lambda self: self)
+
+    agent = SearchAgent()
+    agent.reset(NoScores(), seed=0)
+    with pytest.raises(AgentError, match="needs env.score_actions"):
+        agent.act("text", {"max_tokens": 2})
+
+
+def test_missing_rewards_rank_last():
+    assert _as_reward(None) == -math.inf
+    assert _as_reward(float("nan")) == -math.inf
+    assert _as_reward("2.5") == 2.5

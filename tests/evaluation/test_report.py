@@ -1,0 +1,57 @@
+"""Reports from synthetic results: JSON, Markdown table, PNG plot."""
+
+from __future__ import annotations
+
+import json
+
+from xent_envs.evaluation.report import format_table, package_versions, write_reports
+from xent_envs.evaluation.scoring import leaderboard
+
+RUN = {
+    "key": "abc123",
+    "config": {"games": ["A", "B"], "maps": 2, "rounds": None, "seed": 0, "judge": "tiny",
+               "judge_fingerprint": {"model": "tiny", "dtype": "float32"}},  # fmt: skip
+    "versions": {"python": "3.11"},
+}
+
+
+def records():
+    out = []
+    for game, scores in (("A", (3.0, 1.0)), ("B", (-1.0, -2.0))):
+        for index in range(2):
+            for agent, score in zip(("search", "random"), scores):
+                out.append({"game": game, "map": index, "agent": agent, "status": "ok",
+                            "score": score + index, "moves": 1, "tokens_used": 5,
+                            "timing": {"act_seconds": 0.25}, "rounds": []})  # fmt: skip
+    out.append({"game": "A", "map": 2, "agent": "random", "status": "error", "score": None,
+                "error": {"type": "AgentError", "message": "boom"}})  # fmt: skip
+    return out
+
+
+def test_table_lists_agents_best_first():
+    table = format_table(leaderboard(records(), n_boot=50))
+    lines = table.splitlines()
+    assert lines[0].startswith("| Rank | Agent | Score | 95% CI | Raw bits |")
+    assert lines[2].startswith("| 1 | search | 100.0 |")
+    assert lines[3].startswith("| 2 | random |")
+    assert "| 1 |" in lines[3].split("random")[1]  # one error
+
+
+def test_write_reports(tmp_path):
+    board = leaderboard(records(), n_boot=50)
+    paths = write_reports(tmp_path, board, RUN, records())
+    data = json.loads(paths["results"].read_text())
+    assert data["key"] == "abc123" and len(data["maps"]) == 9
+    assert data["leaderboard"]["rows"][0]["agent"] == "search"
+    report = paths["report"].read_text()
+    assert "## Leaderboard" in report and "| 1 | search |" in report
+    assert "![leaderboard](leaderboard.png)" in report
+    assert "Judge: `tiny` (model=tiny, dtype=float32)" in report
+    assert "Maps where no agent scored above zero (left out of the score): A #2, B #0, B #1." in report
+    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.png", "report.md", "results.json"]
+
+
+def test_package_versions_name_the_scoring_stack():
+    versions = package_versions()
+    assert {"python", "xent-envs", "numpy", "torch", "transformers", "gymnasium"} <= set(versions)

@@ -1,0 +1,63 @@
+"""Seeded map texts and is_true, on the tiny judge."""
+
+import pytest
+import torch
+
+from xent_envs.judge import JudgeTextSource, is_true, truth_requests
+from xent_envs.judge.texts import load_openings
+
+
+@pytest.fixture(scope="module")
+def source(tiny_judge):
+    return JudgeTextSource(tiny_judge, story_tokens=12, story_min_tokens=6, item_tokens=4)
+
+
+def test_openings_are_many_and_distinct():
+    lines = load_openings()
+    assert len(lines) >= 30 and len(set(lines)) == len(lines)
+
+
+def test_story_reproduces_and_varies(source, tiny_judge):
+    state = torch.get_rng_state()
+    a = source.story(1)
+    assert torch.equal(state, torch.get_rng_state())
+    assert a == source.story(1)
+    assert a != source.story(2)
+    assert 0 < len(tiny_judge.encode(a)) <= 12
+
+
+def test_generate_list(source, tiny_judge):
+    items = source.generate_list("kinds of bread", 3, seed=5)
+    assert items == source.generate_list("kinds of bread", 3, seed=5)
+    assert len(items) == 3 and len({i.casefold() for i in items}) == 3
+    assert all(0 < len(tiny_judge.encode(i)) <= 4 and "\n" not in i for i in items)
+    assert items != source.generate_list("kinds of bread", 3, seed=6)
+
+
+def test_generate_masked(source):
+    text, masked = source.generate_masked(3, seed=9)
+    assert [text, masked] == source.generate_masked(3, seed=9)
+    assert masked.count("___") == 3 and masked != text
+    words = [w for w in masked.split() if "___" not in w]
+    assert all(w in text for w in words)
+
+
+def test_generate_list_next_token(source, tiny_judge):
+    for n in (1, 2):
+        prefix, following = source.generate_list_next_token(n, seed=11)
+        assert [prefix, following] == source.generate_list_next_token(n, seed=11)
+        assert len(tiny_judge.encode(following)) == n
+        assert len(tiny_judge.encode(prefix)) >= 1
+
+
+def test_is_true_is_one_batched_call(tiny_judge):
+    calls = []
+    original = tiny_judge.score_batch
+    tiny_judge.score_batch = lambda requests: calls.append(len(requests)) or original(requests)
+    try:
+        verdict = is_true(tiny_judge, "Water is wet.")
+    finally:
+        del tiny_judge.score_batch
+    assert isinstance(verdict, bool) and calls == [2]
+    (t, prompt), (f, same) = truth_requests("Water is wet.")
+    assert (t, f) == (" true", " false") and prompt == same and prompt.endswith("Verdict:")

@@ -1,0 +1,341 @@
+"""The resumable machine: each instruction, score batching and caching, ensure, loops,
+rounds, zero-sum rewards, visibility, snapshots and the event log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lang_stubs import StubScorer, WordCodec, xent
+
+from xent_envs.errors import ConfigError, XentCheckError, XentRuntimeError
+from xent_envs.lang import (
+    ElicitRequest,
+    GameOver,
+    Machine,
+    ScoreRequest,
+    event_from_json,
+    load,
+    play,
+)
+from xent_envs.score import Score
+
+
+def machine(source: str, **options) -> tuple[Machine, StubScorer]:
+    codec = WordCodec()
+    return Machine(load(source), codec, **options), StubScorer(codec)
+
+
+def run(source: str, moves: list[str] | None = None, **options) -> tuple[Machine, GameOver]:
+    m, scorer = machine(source, **options)
+    queue = list(moves or [])
+    over = play(m, scorer.score_batch, lambda request: queue.pop(0) if queue else "move")
+    return m, over
+
+
+def kinds(m: Machine) -> list[str]:
+    return [e.kind for e in m.events]
+
+
+# -- assign / elicit -------------------------------------------------------------------------
+
+def test_assign_evaluates_string_operators() -> None:
+    m, _ = run('assign(s="once upon a time", t="x")\n'
+               'assign(x=s // " a", y=s % "upon ", p=s + t, x1=s // "zz", y1=s % "zz")\n'
+               "elicit(env, x2, 3)")
+    st = m._state.registers
+    assert st["x"].text == "once upon" and st["y"].text == "a time"
+    assert st["p"].text == "once upon a timex"
+    assert st["x1"].text == "once upon a time" and st["y1"].text == ""
+
+
+def test_elicit_request_and_move_cut_to_budget() -> None:
+    m, _ = machine("elicit(x, 3)\nreveal(x)")
+    request = m.advance()
+    assert isinstance(request, ElicitRequest)
+    assert (request.player, request.register, request.max_tokens, request.line) == \
+        ("black", "x", 3, 1)
+    assert m.advance() is request  # asking again gives the same request
+    m.provide_move("one two three four five")
+    assert m._state.registers["x"].text == "one two three"
+    move = m.events[1]
+    assert move.kind == "move" and move.cut and move.text == "one two three"
+
+
+def test_elicit_several_registers_and_player() -> None:
+    m, _ = machine("elicit(alice, x, y, 2)\nreveal(alice, x, y)")
+    first = m.advance()
+    m.provide_move("a b c")
+    second = m.advance()
+    assert (first.register, second.register, second.player) == ("x", "y", "alice")
+    m.provide_move("d")
+    assert isinstance(m.advance(), GameOver)
+    assert m.events[-3].values == {"x": "a b", "y": "d"}
+
+
+def test_move_without_pending_elicit_is_an_error() -> None:
+    m, _ = machine("elicit(x, 3)")
+    with pytest.raises(XentRuntimeError, match="no move is pending"):
+        m.provide_move("x")
+    m.advance()
+    with pytest.raises(XentRuntimeError, match="no scores are pending"):
+        m.provide_scores([])
+
+
+# -- scores ------------------------------------------------------------------------------
+
+def test_xed_asks_for_scores_once_and_caches_the_baseline() -> None:
+    m, scorer = machine('assign(s="the mat")\nelicit(x, 5)\nreward(xed(s | x))', rounds=2)
+    assert isinstance(m.advance(), ElicitRequest)
+    m.provide_move("my move")
+    request = m.advance()
+    assert isinstance(request, ScoreRequest)
+    assert request.items == (("the mat", ""), ("the mat", "my move"))
+    assert m.advance() is request
+    m.provide_scores(scorer.score_batch(request.items))
+    m.advance()  # round 2 elicit
+    m.provide_move("other")
+    request = m.advance()
+    # xent(s) is in the per-map cache: only the new pair is asked for.
+    assert request.items == (("the mat", "other"),)
+
+
+def test_reward_total_and_per_token_detail() -> None:
+    m, over = run('assign(s="the mat")\nelicit(x, 5)\nreward(xed(s | x))', ["my move"])
+    reward = next(e for e in m.events if e.kind == "reward")
+    assert reward.score.tokens == ("the", " mat")
+    assert reward.score.bits == (0.0, 1.5)
+    assert m.scores == [{"black": 1.5, "white": -1.5}]
+    assert over.reason == "finished"
+
+
+def test_zero_sum_pair_and_other_players() -> None:
+    m, _ = run('assign(s="ab cd")\nreward(white, xent(s))\nreward(alice, nex(s))')
+    assert m.scores == [{"black": -4.0, "white": 4.0, "alice": -4.0}]
+    players = [(e.player, e.score.total) for e in m.events if e.kind == "reward"]
+    assert players == [("white", 4.0), ("black", -4.0), ("alice", -4.0)]
+
+
+def test_score_arithmetic_and_shaping() -> None:
+    m, _ = run('assign(s="abcd")\n'
+               "reward(2 * xent(s) - xent(s) * 0.5 + -xent(s))\n"
+               "reward(alice, punish_negative(nex(s), 2))\n"
+               "reward(bob, reward_positive(nex(s), 2))\n"
+               "reward(carol, punish_negative(xent(s)))")
+    assert m.scores[0]["black"] == pytest.approx(2.0)
+    assert m.scores[0]["alice"] == -8.0 and m.scores[0]["bob"] == -2.0
+    assert m.scores[0]["carol"] == 4.0 / 64
+
+
+def test_empty_text_needs_no_judge() -> None:
+    m, scorer = machine("elicit(x, 3)\nreward(xent(x))")
+    m.advance()
+    m.provide_move("")
+    assert isinstance(m.advance(), GameOver)
+    assert scorer.calls == []
+
+
+def test_provide_scores_validates_the_answer() -> None:
+    m, _ = machine('assign(s="a")\nreward(xent(s))')
+    request = m.advance()
+    with pytest.raises(XentRuntimeError, match="expected 1 scores, got 0"):
+        m.provide_scores([])
+    with pytest.raises(XentRuntimeError, match="expected Score values"):
+        m.provide_scores([1.0])  # type: ignore[list-item]
+    m.provide_scores([Score(("a",), (1.0,))])
+    assert request.items == (("a", ""),)
+
+
+# -- ensure ------------------------------------------------------------------------------
+
+ENSURE = 'assign(s="apple")\nelicit(x, 4)\nensure(xed(s | x) > 0)\nreward(xed(s | x))'
+
+
+def test_ensure_returns_to_the_elicit_with_feedback() -> None:
+    m, scorer = machine(ENSURE)
+    m.advance()
+    m.provide_move("nothing here")
+    request = m.advance()
+    m.provide_scores(scorer.score_batch(request.items))
+    retry = m.advance()
+    assert isinstance(retry, ElicitRequest) and retry.register == "x"
+    assert retry.feedback == ("Your move was refused by line 3: ensure(xed(s | x) > 0) "
+                              "(failure 1 of at most 10). Try again.")
+    m.provide_move("an answer")
+    over = play(m, scorer.score_batch, lambda r: "unused")
+    assert over.reason == "finished"
+    assert m.scores[0]["black"] == 2.5
+    assert kinds(m).count("ensure_failed") == 1
+
+
+def test_ensure_limit_ends_the_game_as_truncated() -> None:
+    m, over = run(ENSURE, max_ensure_failures=3)
+    assert over.reason == "ensure_limit"
+    assert "line 3 failed 3 times in a row" in over.message
+    assert kinds(m).count("ensure_failed") == 3
+    assert m.events[-1].kind == "game_over"
+    assert m.advance() is over
+
+
+def test_ensure_counter_resets_on_success() -> None:
+    source = ('assign(s="apple")\nbeacon(flag_1)\nelicit(x, 4)\nensure(xed(s | x) > 0)\n'
+              "replay(flag_1, 3)")
+    moves = ["no", "a", "no", "no", "a", "no", "a", "a"]
+    m, over = run(source, moves, max_ensure_failures=3)
+    assert over.reason == "finished"
+    assert [e.failures for e in m.events if e.kind == "ensure_failed"] == [1, 1, 2, 1]
+
+
+def test_ensure_with_boolean_builtins_and_string_equality() -> None:
+    source = 'assign(s1="red blue")\nelicit(x, 5)\nensure(only_uses_words(s1, x), x != "blue")'
+    m, over = run(source, ["green", "blue", "red blue"])
+    assert over.reason == "finished"
+    assert kinds(m).count("ensure_failed") == 2
+
+
+def test_is_true_compares_true_and_false() -> None:
+    m, scorer = machine('elicit(x, 5)\nensure(is_true(x), is_false(x))')
+    m.advance()
+    m.provide_move("sky")
+    request = m.advance()
+    assert [text for text, _ in request.items] == [" true", " false"]
+    assert request.items[0][1].endswith("Statement: sky\nVerdict:")
+    # " true" costs 4 bits and " false" 5: is_true holds, so is_false fails.
+    m.provide_scores(scorer.score_batch(request.items))
+    assert isinstance(m.advance(), ElicitRequest)
+    assert m.events[-2].kind == "ensure_failed"
+
+
+# -- reveal and visibility ---------------------------------------------------------------
+
+def test_visibility_public_omniscient_and_revealed() -> None:
+    m, _ = machine('assign(s="secret", p="public")\nreveal(alice, s)\nassign(s="changed")\n'
+                   "elicit(alice, x, 3)\nelicit(x1, 3)", statics={"a": "static"})
+    alice = m.advance()
+    assert alice.visible == {"a": "static", "p": "public", "s": "secret"}
+    m.provide_move("hi")
+    black = m.advance()
+    assert black.visible == {"a": "static", "s": "changed", "p": "public", "x": "hi"}
+
+
+def test_reveal_defaults_to_black_and_renders_lists() -> None:
+    m, _ = run('assign(l=["a", "b"])\nreveal(l)')
+    event = m.events[0]
+    assert (event.player, event.values) == ("black", {"l": '["a", "b"]'})
+
+
+# -- beacon / replay, rounds ---------------------------------------------------------------
+
+def test_replay_loops_n_times_and_resets() -> None:
+    source = ('assign(s="abc")\nbeacon(flag_1)\nelicit(x, 3)\nbeacon(flag_2)\nreward(xent(s))\n'
+              "replay(flag_2, 1)\nreplay(flag_1, 2)")
+    m, _ = run(source)
+    assert kinds(m).count("elicit") == 3
+    assert kinds(m).count("reward") == 3 * 2 * 2  # black and white, twice per elicit
+    assert m.scores[0]["black"] == 3 * 2 * 3.0
+
+
+def test_rounds_empty_registers_keep_statics_and_cache() -> None:
+    m, scorer = machine('elicit(x, 3)\nassign(y=y + x)\nreward(xent(y))', rounds=3,
+                        statics={"b": "kept"})
+    moves = iter(["ab", "ab", "ab"])
+    over = play(m, scorer.score_batch, lambda r: next(moves))
+    assert over == GameOver("finished", "all 3 round(s) played")
+    # y is emptied each round, so each round scores "ab" alone, from the cache after round 1.
+    assert m.scores == [{"black": 2.0, "white": -2.0}] * 3
+    assert len(scorer.calls) == 1
+    assert [e.round for e in m.events if e.kind == "round_end"] == [0, 1, 2]
+    assert m.round == 3 and m.rounds == 3
+    assert m._state.registers["b"].text == "kept"
+
+
+def test_runaway_loop_is_a_runtime_error() -> None:
+    m, _ = machine('beacon(flag_1)\nassign(s="a")\nreplay(flag_1, 99999999)')
+    with pytest.raises(XentRuntimeError, match="without asking for a move"):
+        m.advance()
+
+
+def test_string_growth_is_bounded() -> None:
+    m, _ = machine('assign(s="ab")\nbeacon(flag_1)\nassign(s=s + s)\nreplay(flag_1, 40)')
+    with pytest.raises(XentRuntimeError, match="longer than 1000000 characters"):
+        m.advance()
+
+
+# -- snapshots ---------------------------------------------------------------------------
+
+def test_snapshot_branches_are_independent() -> None:
+    m, scorer = machine('assign(s="the mat")\nelicit(x, 5)\nreward(xed(s | x))')
+    assert isinstance(m.advance(), ElicitRequest)
+    snap = m.snapshot()
+    results = {}
+    for move in ("my move", "nothing", "my move"):
+        m.restore(snap)
+        m.provide_move(move)
+        play(m, scorer.score_batch, lambda r: "")
+        results.setdefault(move, []).append((m.scores[0]["black"], len(m.events)))
+    assert results["my move"][0] == results["my move"][1] == (1.5, 6)
+    assert results["nothing"] == [(0.0, 6)]
+    m.restore(snap)
+    assert isinstance(m.advance(), ElicitRequest) and len(m.events) == 1
+
+
+def test_snapshot_of_another_program_is_refused() -> None:
+    m1, _ = machine("elicit(x, 1)")
+    m2, _ = machine("elicit(y, 1)")
+    with pytest.raises(ConfigError, match="another program"):
+        m2.restore(m1.snapshot())
+
+
+# -- randomness ---------------------------------------------------------------------------
+
+SAMPLING = ('assign(l=["a", "b", "c", "d", "e", "f", "g", "h"])\nbeacon(flag_1)\n'
+            "assign(s=sample(l), l1=shuffle(l))\nreveal(s, l1)\nreplay(flag_1, 5)")
+
+
+def reveals(m: Machine) -> list[dict[str, str]]:
+    return [e.values for e in m.events if e.kind == "reveal"]
+
+
+def test_sample_and_shuffle_are_seeded_and_vary_per_draw() -> None:
+    a, _ = run(SAMPLING, seed=1)
+    b, _ = run(SAMPLING, seed=1)
+    c, _ = run(SAMPLING, seed=2)
+    assert reveals(a) == reveals(b)
+    assert reveals(a) != reveals(c)
+    assert len({r["s"] + r["l1"] for r in reveals(a)}) > 1
+    assert all(sorted(json.loads(r["l1"])) == list("abcdefgh") for r in reveals(a))
+
+
+def test_sampling_is_stable_across_score_requests() -> None:
+    m, scorer = machine('assign(l=["aa", "bbb", "c"])\nreward(xent(sample(l)))', seed=3)
+    request = m.advance()
+    m.provide_scores(scorer.score_batch(request.items))
+    assert isinstance(m.advance(), GameOver)
+    assert m.scores[0]["black"] == xent(request.items[0][0])
+
+
+# -- construction --------------------------------------------------------------------------
+
+def test_machine_refuses_uninstantiated_maps_and_bad_options() -> None:
+    codec = WordCodec()
+    with pytest.raises(ConfigError, match="instantiate_map"):
+        Machine(load("assign(s=story())"), codec)
+    with pytest.raises(ConfigError, match="rounds must be at least 1"):
+        Machine(load("elicit(x, 1)"), codec, rounds=0)
+    with pytest.raises(ConfigError, match="statics may set only static registers"):
+        Machine(load("elicit(x, 1)"), codec, statics={"s": "no"})
+    with pytest.raises(XentCheckError):
+        from xent_envs.lang import parse
+        Machine(parse("elicit(z, 1)"), codec)
+
+
+# -- events ---------------------------------------------------------------------------------
+
+def test_event_log_json_round_trip() -> None:
+    m, _ = run(ENSURE, ["zzz", "an apple"], rounds=2)
+    data = json.loads(json.dumps([e.to_json() for e in m.events]))
+    assert [event_from_json(d) for d in data] == m.events
+    assert {d["kind"] for d in data} == {"elicit", "move", "ensure_failed", "reward",
+                                         "round_end", "game_over"}
+    with pytest.raises(ValueError, match="unknown event kind"):
+        event_from_json({"kind": "nope"})

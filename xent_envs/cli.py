@@ -1,0 +1,298 @@
+"""The ``xent-envs`` command.
+
+::
+
+    xent-envs list [-v] [--json]                 games, their parameters and rules
+    xent-envs check FILE.xent [-p NAME=VALUE]    validate a game file (errors with line and caret)
+    xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
+    xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
+                   --out results/                evaluate agents; resumes an interrupted run
+
+Exit status: 0 on success, 1 on a user error (bad name, bad file, conflicting results folder),
+130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["main", "build_parser"]
+
+
+def _value(text: str) -> Any:
+    """A command-line value: JSON when it parses (numbers, true, null, lists), else a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _pairs(items: Sequence[str], what: str, dotted: bool) -> dict[str, Any]:
+    """``NAME=VALUE`` (or ``OWNER.NAME=VALUE`` when ``dotted``) items as a (nested) dict."""
+    from xent_envs.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        owner, dot, name = key.partition(".")
+        if not sep or not key or (dotted and not (dot and owner and name)):
+            form = "OWNER.NAME=VALUE" if dotted else "NAME=VALUE"
+            raise ConfigError(f"{what} must look like {form}, got {item!r}")
+        if dotted:
+            out.setdefault(owner, {})[name] = _value(raw)
+        else:
+            out[key] = _value(raw)
+    return out
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    """``--agent a,b --agent c`` -> ``[a, b, c]``."""
+    return [v.strip() for item in values or () for v in item.split(",") if v.strip()]
+
+
+# -- list --------------------------------------------------------------------------------
+def _param_line(p: Any) -> str:
+    if p.choices:
+        domain = "one of " + ", ".join(map(str, p.choices))
+    elif p.low is not None or p.high is not None:
+        domain = f"{p.low}..{p.high}"
+    else:
+        domain = "any"
+    default = repr(p.default)
+    if len(default) > 40:
+        default = default[:37] + "...'"
+    return f"    {p.name} ({p.type}, default {default}, {domain}): {p.description}"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import xent_envs
+
+    games = xent_envs.list_games()
+    if args.json:
+        data = [
+            {
+                "name": g.name,
+                "env_id": g.env_id,
+                "summary": getattr(g.definition, "summary", ""),
+                "description": g.description,
+                "parameters": [
+                    {"name": p.name, "type": p.type, "default": p.default, "low": p.low,
+                     "high": p.high, "choices": list(p.choices) if p.choices else None,
+                     "description": p.description}  # fmt: skip
+                    for p in g.parameters
+                ],
+            }
+            for g in games
+        ]
+        print(json.dumps(data, indent=1))
+        return 0
+    for g in games:
+        if args.verbose:
+            print(g.describe().rstrip() + "\n")
+            continue
+        summary = getattr(g.definition, "summary", "") or g.description.split(". ")[0]
+        print(f"{g.name}  ({g.env_id})\n  {summary}")
+        for p in g.parameters:
+            print(_param_line(p))
+        print()
+    print(f"{len(games)} games. `xent-envs list -v` shows the full rules.")
+    return 0
+
+
+# -- check -------------------------------------------------------------------------------
+def cmd_check(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from xent_envs.errors import XentError, XentSyntaxError
+    from xent_envs.lang import load
+
+    path = Path(args.file)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    params: dict[str, Any] = {}
+    card = path.with_suffix(".toml")
+    if card.is_file():  # a game card next to the program gives the parameters' defaults
+        try:
+            spec = tomllib.loads(card.read_text(encoding="utf-8")).get("parameters", {})
+            params = {name: p["default"] for name, p in spec.items() if "default" in p}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"error: cannot read parameters from {card}: {exc}", file=sys.stderr)
+            return 1
+    params.update(_pairs(args.param, "--param", dotted=False))
+    try:
+        load(source, params=params or None)
+    except XentSyntaxError as exc:
+        text = f"{path}:{exc.line or '?'}:{exc.column or '?'}: error: {exc.message}"
+        if exc.hint:
+            text += f" ({exc.hint})"
+        lines = source.splitlines()
+        shown = exc.source_line
+        if shown is None and exc.line is not None and 0 < exc.line <= len(lines):
+            shown = lines[exc.line - 1]
+        if shown is not None:
+            text += f"\n    {shown}\n    {' ' * max(0, (exc.column or 1) - 1)}^"
+        print(text, file=sys.stderr)
+        return 1
+    except XentError as exc:
+        print(f"{path}: error: {exc}", file=sys.stderr)
+        return 1
+    shown = f" (parameters: {', '.join(f'{k}={v!r}' for k, v in params.items())})" if params else ""
+    print(f"{path}: OK{shown}")
+    return 0
+
+
+# -- play --------------------------------------------------------------------------------
+def cmd_play(args: argparse.Namespace) -> int:
+    import gymnasium as gym
+
+    import xent_envs
+    from agents.human_agent import HumanAgent
+
+    space = xent_envs.game_space(args.game)
+    params = _pairs(args.param, "--param", dotted=False)
+    if args.rounds is not None:
+        params["rounds"] = args.rounds
+    print(f"Loading the judge {args.judge!r}...", flush=True)
+    env = gym.make(space.env_id, judge=args.judge, **params)
+    agent = HumanAgent()
+    agent.reset(env, seed=args.seed)
+    obs, info = env.reset(seed=args.seed)
+    total = 0.0
+    try:
+        while True:
+            action = agent.act(obs, info)
+            obs, reward, terminated, truncated, info = env.step(action)
+            total += reward
+            if info.get("invalid_action"):
+                print(f"Rejected: {info.get('reason')}")
+                continue
+            print(f"\nYou played {info.get('move')!r}: {reward:+.2f} bits")
+            detail = "  ".join(f"{tok!r}:{bits:+.1f}" for tok, bits in info.get("token_rewards", [])[:40])
+            if detail:
+                print(f"  per token: {detail}")
+            if terminated or truncated:
+                break
+    except (EOFError, KeyboardInterrupt):
+        print("\nBye.")
+        return 0
+    finally:
+        env.close()
+    print(f"\n{obs}\n")
+    scores = info.get("round_scores", [])
+    if scores:
+        print(f"Map score (best round): {max(scores):+.2f} bits")
+    return 0
+
+
+# -- eval --------------------------------------------------------------------------------
+def cmd_eval(args: argparse.Namespace) -> int:
+    from xent_envs.evaluation import EvalConfig, evaluate, format_table
+    from xent_envs.evaluation.store import ResultsStore
+
+    config = EvalConfig(
+        agents=tuple(_split(args.agent)),
+        games=tuple(_split(args.games)),
+        maps=args.maps,
+        rounds=args.rounds,
+        seed=args.seed,
+        judge=args.judge,
+        agent_options=_pairs(args.agent_option, "--agent-option", dotted=True),
+        game_params=_pairs(args.param, "--param", dotted=True),
+    )
+    start = time.perf_counter()
+    try:
+        board = evaluate(
+            config,
+            args.out,
+            resume=not args.no_resume,
+            progress=not args.quiet,
+            log=lambda msg: print(msg, file=sys.stderr),
+        )
+    except KeyboardInterrupt:
+        saved = sum(1 for _ in ResultsStore(args.out).records())
+        print(
+            f"\nInterrupted: {saved} maps are saved in {args.out}; run the same command again "
+            "to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    elapsed = time.perf_counter() - start
+    print()
+    print(format_table(board))
+    print(f"\nResults: {Path(args.out) / 'results.json'}; report: {Path(args.out) / 'report.md'}; "
+          f"plot: {Path(args.out) / 'leaderboard.png'} ({elapsed:.0f} s)")  # fmt: skip
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xent-envs", description="Xent games as Gymnasium environments: list, check, play, eval."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the games, their parameters and rules")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the full rules of each game")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("check", help="validate a game file (.xent)")
+    p.add_argument("file", help="the game program")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a game parameter (defaults come from FILE.toml next to the file)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("play", help="play a game in the terminal")
+    p.add_argument("game", help="game name (see `xent-envs list`)")
+    p.add_argument("--judge", default="smollm2-135m", help="judge model (default smollm2-135m)")
+    p.add_argument("--seed", type=int, default=0, help="map seed (default 0)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds (default: the game's)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a game parameter")
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("eval", help="evaluate agents on games; resumes an interrupted run")
+    p.add_argument("--agent", action="append", required=True, metavar="NAMES",
+                   help="comma-separated agents: random, search, hf, openai")
+    p.add_argument("--games", action="append", metavar="NAMES",
+                   help="comma-separated games (default: every built-in game)")
+    p.add_argument("--maps", type=int, default=2, help="maps per game (default 2)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds per map (default: the game's)")
+    p.add_argument("--seed", type=int, default=0, help="run seed; map seeds derive from it")
+    p.add_argument("--judge", default="smollm2-135m", help="judge model (default smollm2-135m)")
+    p.add_argument("--out", default="results", help="results folder (default results/)")
+    p.add_argument("-O", "--agent-option", action="append", default=[], metavar="AGENT.NAME=VALUE",
+                   help="an agent option, e.g. search.budget=96 or openai.model=gpt-4o-mini")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="GAME.NAME=VALUE",
+                   help="a fixed game parameter, e.g. Condense.budget=5")
+    p.add_argument("--no-resume", action="store_true",
+                   help="refuse a results folder that already holds maps of this run")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``xent-envs`` console script."""
+    args = build_parser().parse_args(argv)
+    from xent_envs.errors import XentError
+
+    try:
+        return int(args.func(args))
+    except XentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `xent-envs list | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

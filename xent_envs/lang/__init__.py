@@ -1,0 +1,66 @@
+"""The Xent game language: parse, check, instantiate maps, and run games step by step.
+
+Typical use::
+
+    from xent_envs.lang import load, instantiate_map, Machine, play
+    program = instantiate_map(load(source, params), text_source, seed)
+    machine = Machine(program, judge, rounds=3, seed=seed)
+    result = play(machine, judge.score_batch, my_player)
+
+See ``docs/ARCHITECTURE.md`` for how the environments drive a ``Machine``.
+"""
+
+from xent_envs.lang.builtins import BUILTINS
+from xent_envs.lang.checker import check
+from xent_envs.lang.events import (
+    ElicitEvent,
+    EnsureFailedEvent,
+    Event,
+    GameOverEvent,
+    MoveEvent,
+    RevealEvent,
+    RewardEvent,
+    RoundEndEvent,
+    event_from_json,
+)
+from xent_envs.lang.interpreter import (
+    ElicitRequest,
+    GameOver,
+    Machine,
+    MachineSnapshot,
+    Request,
+    ScoreRequest,
+    play,
+)
+from xent_envs.lang.loader import bind, load
+from xent_envs.lang.maptexts import TextSource, call_site_seed, instantiate_map
+from xent_envs.lang.nodes import Program
+from xent_envs.lang.parser import parse
+
+__all__ = [
+    "parse",
+    "load",
+    "bind",
+    "check",
+    "Program",
+    "TextSource",
+    "instantiate_map",
+    "call_site_seed",
+    "Machine",
+    "MachineSnapshot",
+    "ElicitRequest",
+    "ScoreRequest",
+    "GameOver",
+    "Request",
+    "play",
+    "Event",
+    "ElicitEvent",
+    "MoveEvent",
+    "RevealEvent",
+    "RewardEvent",
+    "EnsureFailedEvent",
+    "RoundEndEvent",
+    "GameOverEvent",
+    "event_from_json",
+    "BUILTINS",
+]
