@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lang_stubs import StubScorer, WordCodec, xent
+from .lang_stubs import StubScorer, WordCodec, xent
 
 from xent_envs.errors import XentRuntimeError
 from xent_envs.lang import BUILTINS, Machine, load, play

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lang_stubs import StubScorer, WordCodec, xent
+from .lang_stubs import StubScorer, WordCodec, xent
 
 from xent_envs.errors import ConfigError, XentCheckError, XentRuntimeError
 from xent_envs.lang import (

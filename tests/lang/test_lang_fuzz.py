@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lang_stubs import SeededTextSource, StubScorer, WordCodec
+from .lang_stubs import SeededTextSource, StubScorer, WordCodec
 
 from xent_envs.errors import XentError
 from xent_envs.lang import Machine, instantiate_map, load

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lang_stubs import ListTextSource, SeededTextSource
+from .lang_stubs import ListTextSource, SeededTextSource
 
 from xent_envs.lang import TextSource, call_site_seed, instantiate_map, load
 

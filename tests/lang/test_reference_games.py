@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lang_stubs import ListTextSource, StubScorer, WordCodec, xent
+from .lang_stubs import ListTextSource, StubScorer, WordCodec, xent
 
 from xent_envs.lang import ElicitRequest, Machine, instantiate_map, load, parse, play
 
