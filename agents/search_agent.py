@@ -9,7 +9,8 @@ candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
    observation (related words that the texts do not contain), the observation's most
    frequent tokens, a small set of common tokens and a seeded shuffle of the other
    observation tokens. One batch scores them as one-token moves.
-2. **Compositions.** The best tokens side by side at full length, half length..., and seeded
+2. **Compositions.** The judge's phrase (step 1) cut to full length, half length...; the
+   best tokens side by side at full length, half length..., and seeded
    random draws from the best ones. One batch.
 3. **Hill climbing.** Around the best move so far: substitute, insert or delete one token,
    one batch at a time, until the budget is spent.
@@ -69,6 +70,7 @@ class SearchAgent(Agent):
         self.common_words = tuple(common_words)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self.phrase: list[int] = []
 
     def reset(self, env: Any = None, seed: int | None = None) -> None:
         super().reset(env, seed)
@@ -95,6 +97,7 @@ class SearchAgent(Agent):
         that strike out the texts' own words need), the most frequent observation tokens, the
         common tokens, and a seeded shuffle of the other observation tokens."""
         judge = self.unwrapped_env.judge
+        self.phrase = []
         counts: Counter[int] = Counter()
         for word in _WORD.findall(observation):
             for tok in judge.encode(" " + word):
@@ -107,6 +110,7 @@ class SearchAgent(Agent):
         if self.generate_tokens > 0 and hasattr(judge, "generate"):
             seed = int(self.rng.integers(2**31))
             text = judge.generate(observation + _ABOUT, self.generate_tokens, seed)
+            self.phrase = judge.encode(" " + text.strip())
             generated = [t for word in _WORD.findall(text) for t in judge.encode(" " + word)]
             self.count("generations")
         out: list[int] = []
@@ -152,7 +156,9 @@ class SearchAgent(Agent):
         ranked = [c[0] for c, _ in singles]
         # 2. compositions of the best tokens, at several lengths and orders
         if max_tokens > 1 and remaining > 0:
-            comps = [ranked[:n] for n in _lengths(max_tokens)]
+            # The judge's own phrase is a fluent whole move, which token search rarely finds.
+            comps = [self.phrase[:n] for n in _lengths(max_tokens)]
+            comps += [ranked[:n] for n in _lengths(max_tokens)]
             pool = ranked[: 2 * max_tokens]
             while len(comps) < batch and pool:
                 n = int(self.rng.integers(1, max_tokens + 1))

@@ -201,7 +201,8 @@ class TransformersJudge:
         }
 
     def __repr__(self) -> str:
-        return f"TransformersJudge({self.name!r}, dtype={self.dtype!r}, device={str(self.device)!r})"
+        device = str(self.device)
+        return f"TransformersJudge({self.name!r}, dtype={self.dtype!r}, device={device!r})"
 
     # -- codec -------------------------------------------------------------------------------
 
@@ -327,12 +328,13 @@ class TransformersJudge:
                 hidden = self.model.base_model(input_ids=ids, attention_mask=mask)[0]
                 picked = hidden[batch_index, pos_index].float()
                 weight, bias = self._head_f32
+                step = _ROWS_PER_HEAD_CHUNK
                 chunks = [
                     self._bits(
-                        torch.nn.functional.linear(picked[s : s + _ROWS_PER_HEAD_CHUNK], weight, bias),
-                        targets[s : s + _ROWS_PER_HEAD_CHUNK],
+                        torch.nn.functional.linear(picked[s : s + step], weight, bias),
+                        targets[s : s + step],
                     )
-                    for s in range(0, len(targets), _ROWS_PER_HEAD_CHUNK)
+                    for s in range(0, len(targets), step)
                 ]
                 flat = torch.cat(chunks)
             else:

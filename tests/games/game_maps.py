@@ -1,0 +1,47 @@
+"""A fixed map source for game tests: three short stories written for these tests, handed out
+in call order, so every program's map is known and the scripted moves can refer to it."""
+
+from __future__ import annotations
+
+from xent_envs.games import GameDef
+from xent_envs.lang import Machine, instantiate_map, load, play
+
+STORIES = (
+    "The old fisherman pushed his boat into the grey sea. The wind was cold and the waves "
+    "were high. He hoped to catch enough fish to feed his family. By noon his nets were "
+    "still empty.",
+    "Mia found a small key under the library carpet. Nobody knew which door it opened. She "
+    "tried every lock in the building. At last, the key turned in the attic door.",
+    "The robot learned to bake bread from an old cookbook. Its first loaves were burnt. The "
+    "baker next door gave it advice. Soon the whole town lined up for its bread.",
+)
+
+
+class FixedTexts:
+    """A ``TextSource`` whose n-th ``story()`` call gets ``STORIES[n % 3]``, whatever the seed."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def story(self, seed: int) -> str:
+        self.calls += 1
+        return STORIES[(self.calls - 1) % len(STORIES)]
+
+    def generate_list(self, prompt: str, n: int, seed: int) -> list[str]:
+        return ["giraffe", "penguin", "otter", "camel"][:n]
+
+    def generate_masked(self, n: int, seed: int) -> list[str]:
+        return [STORIES[0], STORIES[0].replace("boat", "___")]
+
+    def generate_list_next_token(self, n: int, seed: int) -> list[str]:
+        return [STORIES[0][:40], STORIES[0][40:50]]
+
+
+def black_score(game: GameDef, judge, moves: list[str], **params) -> float | None:
+    """Black's score for one round on the fixed map with these moves (one per elicit, in
+    order), or None when the game refuses a move (any failed ``ensure`` ends it here)."""
+    program = instantiate_map(load(game.source, {**game.defaults, **params}), FixedTexts(), 0)
+    machine = Machine(program, judge, rounds=1, seed=0, max_ensure_failures=1)
+    pending = iter(moves)
+    over = play(machine, judge.score_batch, lambda request: next(pending))
+    return machine.scores[0]["black"] if over.reason == "finished" else None

@@ -1,0 +1,154 @@
+"""Every built-in game: its card, its program at default and extreme parameters, and whole
+games on the tiny judge with random and with scripted moves."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from xent_envs.games import RESERVED_PARAMETERS, GameDef, ParamDef, builtin_games
+from xent_envs.judge import JudgeTextSource
+from xent_envs.lang import Machine, instantiate_map, load, play
+
+from .game_maps import STORIES, FixedTexts, black_score
+
+GAMES = builtin_games()
+BY_NAME = {g.name: g for g in GAMES}
+PLAYERS = {"black", "white", "alice", "bob", "carol", "env"}
+REFERENCE = {"Condense", "Contrast", "Synthesize", "TwoWays", "Horizon", "Alethiometer"}
+
+# A legal, sensible move for each elicit (in order) of each game; the ensures of Horizon and
+# Fresh depend on the judge, so only these games may end on the ensure limit.
+SCRIPTED = {
+    "Condense": [" sailor ocean storm hungry kids"],
+    "Contrast": [" sailor ocean storm hungry kids"],
+    "Synthesize": [" sailor, girl with books, machine baking"],
+    "TwoWays": [" And here is another story."],
+    "Horizon": [" He sailed far", " to a quiet island"],
+    "Alethiometer": [" ship storm fish"],
+    "Intruder": [" Nobody knew which door it opened."],
+    "WhatIf": [" find a treasure chest, so he dived into the sea"],
+    "Fresh": [" see his son again before winter."],
+    "Taboo": [" What tall African animal has a very long neck?"],
+    "Lipogram": ["Fishing, boat, cold wind, no fish"],
+    "Debate": [" Fumes make the air dirty and traffic hurts children.",
+               " People need to drive to shops and to work."],
+}
+JUDGE_DEPENDENT_ENSURES = {"Horizon", "Fresh"}
+
+
+def _settings(game: GameDef) -> list[dict]:
+    """Defaults, then each parameter alone at each end of its range and at each choice."""
+    settings = [game.defaults]
+    for p in game.parameters:
+        for value in (p.low, p.high, *(p.choices or ())):
+            if value is not None and value != p.default:
+                settings.append({**game.defaults, p.name: value})
+    return settings
+
+
+def test_catalogue_covers_the_reference_games_and_the_paper_tasks():
+    assert len(GAMES) >= 12
+    assert REFERENCE <= set(BY_NAME)
+    tags = {t for g in GAMES for t in g.tags}
+    for task in ("anomaly-detection", "counterfactual", "originality", "reverse-prompting",
+                 "creative", "debate"):
+        assert task in tags
+    assert set(SCRIPTED) == set(BY_NAME)
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_card(game: GameDef):
+    assert re.fullmatch(r"[A-Z][A-Za-z]+", game.name)
+    for text in (game.summary, game.description, game.skill, game.reward):
+        assert text.strip()
+    assert game.players[0] == "black" and set(game.players) <= PLAYERS
+    instructions = [line for line in game.source.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+    assert len(instructions) <= 20
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", game.source))
+    assert used == {p.name for p in game.parameters}
+    assert not used & set(RESERVED_PARAMETERS)
+    budget = game.defaults.get("budget")
+    assert isinstance(budget, int) and budget <= 12
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_loads_with_defaults_and_at_range_ends(game: GameDef):
+    for params in _settings(game):
+        load(game.source, params)
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_plays_random_moves_to_the_end(game: GameDef, tiny_judge):
+    source = JudgeTextSource(tiny_judge, story_tokens=32)
+    for i, params in enumerate(_settings(game)[:3]):
+        program = instantiate_map(load(game.source, params), source, seed=i)
+        machine = Machine(program, tiny_judge, rounds=2, seed=i)
+        rng = random.Random(i)
+
+        def move(request):
+            ids = [rng.randrange(tiny_judge.vocab_size) for _ in range(request.max_tokens + 3)]
+            return tiny_judge.decode(ids)
+
+        over = play(machine, tiny_judge.score_batch, move)
+        assert over.reason in ("finished", "ensure_limit")
+        if over.reason == "finished":
+            assert len(machine.scores) == 2 and all("black" in s for s in machine.scores)
+
+
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_plays_scripted_moves_to_the_end(game: GameDef, tiny_judge):
+    program = instantiate_map(load(game.source, game.defaults), FixedTexts(), seed=0)
+    machine = Machine(program, tiny_judge, rounds=2, seed=0)
+    moves = SCRIPTED[game.name]
+    turns = iter(range(10_000))
+    over = play(machine, tiny_judge.score_batch, lambda r: moves[next(turns) % len(moves)])
+    if game.name not in JUDGE_DEPENDENT_ENSURES:
+        assert over.reason == "finished", over.message
+    if over.reason == "finished":
+        assert [set(s) >= {"black"} for s in machine.scores] == [True, True]
+
+
+def test_scripted_moves_keep_the_rules():
+    """The scripted moves are legal where legality does not depend on the judge."""
+    assert set(SCRIPTED["Alethiometer"][0].split()) <= set(
+        BY_NAME["Alethiometer"].defaults["symbols"].split())
+    assert set(SCRIPTED["Lipogram"][0]) <= set(BY_NAME["Lipogram"].defaults["letters"])
+    assert SCRIPTED["Intruder"][0].strip() in STORIES[1]
+
+
+def test_condense_pays_exactly_what_the_prefix_saves(tiny_judge):
+    move = " sailor ocean storm hungry kids"
+    score = black_score(BY_NAME["Condense"], tiny_judge, [move])
+    story = STORIES[0]
+    expected = tiny_judge.xent(story).total - tiny_judge.xent(story, move).total
+    assert score == pytest.approx(expected, abs=1e-3)
+
+
+def test_debate_is_zero_sum(tiny_judge):
+    game = BY_NAME["Debate"]
+    program = instantiate_map(load(game.source, game.defaults), FixedTexts(), seed=0)
+    machine = Machine(program, tiny_judge, rounds=1, seed=0)
+    moves = iter(SCRIPTED["Debate"])
+    assert play(machine, tiny_judge.score_batch, lambda r: next(moves)).reason == "finished"
+    assert machine.scores[0]["black"] == pytest.approx(-machine.scores[0]["white"])
+    assert machine.scores[0]["black"] != 0
+
+
+def test_intruder_refuses_a_quote_that_is_not_in_the_text(tiny_judge):
+    assert black_score(BY_NAME["Intruder"], tiny_judge, [" a sentence nobody wrote"]) is None
+
+
+def test_lipogram_refuses_a_banned_letter(tiny_judge):
+    assert black_score(BY_NAME["Lipogram"], tiny_judge, [" the sea"]) is None
+
+
+def test_param_def_round_trips_through_json():
+    for game in GAMES:
+        assert GameDef.from_json(game.to_json()) == game
+    echo = GameDef.from_source("Echo", "elicit(x, $n)",
+                               parameters=[ParamDef("n", "int", 8, 1, 9)])
+    assert echo.defaults == {"n": 8} and echo.players == ("black",)
