@@ -196,6 +196,12 @@ class GameSpace:
         seed = _draw_seed(self.name, rng, split)
         return GameInstance(self.name, self.version, tuple(sorted(values.items())), seed, self.digest)
 
+    def program_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters the program itself reads as ``$name`` (the common ones, such as
+        ``rounds``, are the environment's business)."""
+        own = {p.name for p in self.definition.parameters}
+        return {k: v for k, v in values.items() if k in own}
+
     def describe(self) -> str:
         """A Markdown block: summary, rules, reward and the arguments table."""
         d = self.definition
@@ -304,7 +310,7 @@ def register_game(
             raise ConfigError("register_game needs a GameDef, or source/path and a name")
         definition = GameDef.from_source(name, source, **metadata)
     space = GameSpace(definition, version)
-    load(definition.source, params=_program_params(space, space.resolve()))
+    load(definition.source, params=space.program_params(space.resolve()))
     _SPACES[space.name] = space
     builtin = space.name in _BUILTIN_NAMES
     kwargs: dict[str, Any] = {"game": space.name, "judge": DEFAULT_JUDGE}
@@ -316,15 +322,8 @@ def register_game(
         entry_point="xent_envs.envs:XentEnv",
         kwargs=kwargs,
         max_episode_steps=MAX_EPISODE_STEPS,
-        disable_env_checker=False,
     )
     return space
-
-
-def _program_params(space: GameSpace, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters the program itself reads (the common ones are the env's business)."""
-    own = {p.name for p in space.definition.parameters}
-    return {k: v for k, v in values.items() if k in own}
 
 
 def _register_entry_point_games() -> None:

@@ -98,9 +98,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         self.fixed = dict(params)
         for space in self.spaces:  # fail at make time, not at the first reset
             space.resolve({k: v for k, v in self.fixed.items() if _has(space, k)})
-            for name in self.vary:
-                if len(self.spaces) == 1:
-                    space.parameter(name)
+        for name in [*self.fixed, *self.vary]:
+            if not any(_has(space, name) for space in self.spaces):
+                self.spaces[0].parameter(name)  # raises, naming the valid parameters
         self.render_mode = render_mode
         self.judge: Judge = load_judge(judge) if isinstance(judge, str) else judge
         self.opponents = dict(opponents or {})
@@ -225,8 +225,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             return _MAP_CACHE[key]
         space = game_space(instance.game)
         params = instance.param_dict
-        own = {p.name for p in space.definition.parameters}
-        program = load(space.definition.source, params={k: v for k, v in params.items() if k in own})
+        program = load(space.definition.source, params=space.program_params(params))
         source = JudgeTextSource(self.judge, story_tokens=params["story_tokens"])
         program = instantiate_map(program, source, instance.seed)
         _MAP_CACHE[key] = program

@@ -90,24 +90,31 @@ class JudgeTextSource:
     # -- the TextSource protocol ---------------------------------------------------------------
 
     def story(self, seed: int) -> str:
-        """A short text (at most ``story_tokens`` tokens) continuing a seeded opening line.
+        """A short text (at most ``story_tokens`` tokens): a seeded opening line and the
+        judge's continuation of it in the same paragraph, ended at the last full sentence when
+        one ends in its second half.
 
-        The opening line itself is not part of the story, only the judge's continuation,
-        ended at the last full sentence when one ends in its second half.
+        The opening is part of the story: continued in place, a small judge stays in the
+        opening's register and topic; asked for a new paragraph, it drifts into lists,
+        timestamps and headings.
         """
         generator = self._generator(seed, "story")
         opening = self.openings[self._randint(generator, len(self.openings))]
+        room = self.story_tokens - len(self.judge.encode(opening))
         for _ in range(8):
+            if room < 1:
+                break
             raw = self.judge.generate(
-                opening + "\n\n",
-                self.story_tokens + 8,
+                opening,
+                room + 8,
                 self._randint(generator, 2**62),
-                min_new_tokens=self.story_min_tokens,
+                min_new_tokens=min(self.story_min_tokens, room),
+                stop=("\n\n",),
                 **self._sampling,
             )
-            text = self._clip(" ".join(raw.split()), self.story_tokens)
+            text = self._clip(" ".join((opening + raw).split()), self.story_tokens)
             text = _end_at_sentence(text)
-            if _WORD.search(text):
+            if _WORD.search(text[len(opening):]):
                 return text
         return self._clip(opening, self.story_tokens)
 
