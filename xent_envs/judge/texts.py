@@ -100,10 +100,10 @@ class JudgeTextSource:
         """
         generator = self._generator(seed, "story")
         opening = self.openings[self._randint(generator, len(self.openings))]
+        # Half of the story at least is the judge's: short stories clip the opening.
+        opening = self._clip(opening, max(1, self.story_tokens // 2))
         room = self.story_tokens - len(self.judge.encode(opening))
         for _ in range(8):
-            if room < 1:
-                break
             raw = self.judge.generate(
                 opening,
                 room + 8,
