@@ -18,6 +18,7 @@ env, and are shared by every LLM-backed agent.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Protocol, Sequence
 
@@ -73,6 +74,11 @@ class Agent:
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
         """The move for ``observation``: at most ``info["max_tokens"]`` judge token ids."""
         raise NotImplementedError
+
+    async def aact(self, observation: str, info: dict[str, Any]) -> list[int]:
+        """``act`` for asyncio loops: runs in a worker thread so that many agents (HTTP ones
+        above all) can wait on their servers at once. Override for a native async agent."""
+        return await asyncio.to_thread(self.act, observation, info)
 
     def __call__(self, observation: str, info: dict[str, Any] | None = None) -> list[int]:
         return self.act(observation, info or {})

@@ -55,7 +55,7 @@ class SearchAgent(Agent):
 
     def __init__(
         self,
-        budget: int = 48,
+        budget: int = 96,
         batch_size: int = 16,
         generate_tokens: int = 24,
         common_words: Sequence[str] = COMMON_WORDS,

@@ -103,3 +103,19 @@ def test_human_agent_reads_a_line(codec):
     assert agent.act_text("again", {}) == "bye"
     with pytest.raises(EOFError):
         agent.act("end", {"max_tokens": 5})
+
+
+def test_async_act_gives_the_same_moves_concurrently():
+    import asyncio
+
+    agents = [RandomAgent(seed=s, vocab_size=50) for s in range(3)]
+    for agent in agents:
+        agent.reset(seed=4)
+
+    async def all_moves():
+        return await asyncio.gather(*(a.aact("", {"max_tokens": 5}) for a in agents))
+
+    moves = asyncio.run(all_moves())
+    for agent in agents:
+        agent.reset(seed=4)
+    assert moves == [a.act("", {"max_tokens": 5}) for a in agents]

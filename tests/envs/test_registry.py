@@ -92,3 +92,20 @@ def test_register_game_rejects_broken_programs_with_position():
     with pytest.raises(XentSyntaxError) as err:
         xent_envs.register_game(source="assign(s=story())\nelicit(x, 4\n", name="Broken")
     assert err.value.line == 2
+
+
+def test_games_from_the_entry_point_group_are_registered(monkeypatch):
+    import importlib.metadata
+
+    from xent_envs import registry
+
+    pack = importlib.metadata.EntryPoint(
+        name="pack", value="tests.envs.game_pack:GAMES", group=registry.ENTRY_POINT_GROUP
+    )
+    monkeypatch.setattr(
+        importlib.metadata, "entry_points",
+        lambda group: [pack] if group == registry.ENTRY_POINT_GROUP else [],
+    )
+    registry._register_entry_point_games()
+    assert game_space("PackEcho").definition.summary == "A game from an entry point."
+    assert "xent/PackEcho-v0" in gym.registry
