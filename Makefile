@@ -27,7 +27,9 @@ eval: setup
 	HF_HUB_OFFLINE=1 $(BIN)/xent-envs eval $(EVAL_ARGS)
 
 bench: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run_all.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/interpreter_speed.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/judge_throughput.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/env_speed.py
 
 clean:
 	rm -rf $(VENV) results

@@ -2,7 +2,8 @@
 
 Each episode of Condense and Synthesize is one move, so a "step" here is reset + step on a
 map whose texts are already generated (map generation is measured apart: it is paid once per
-map and cached). The judge's ``score_batch`` is timed from outside, so "outside model" is
+map and cached); the judge's result cache is emptied before each timed run. The judge's
+``score_batch`` is timed from outside, so "outside model" is
 everything else: interpreter, observation text, tokenisation, Gymnasium wrappers.
 
     python benchmarks/env_speed.py                      # tiny and real judge
@@ -45,6 +46,7 @@ def bench(game: str, judge_name: str, num_envs: int, episodes: int) -> dict:
         env = gym.make(f"xent/{game}-v0", judge=judge)
         for s in seeds:  # warm the map cache: map texts are generated once per map
             env.reset(seed=s)
+        judge.clear_cache()  # scores of an earlier run must not be free now
         judge.seconds = 0.0
         start = time.perf_counter()
         for s in seeds:
@@ -57,6 +59,7 @@ def bench(game: str, judge_name: str, num_envs: int, episodes: int) -> dict:
         batches = [seeds[i : i + num_envs] for i in range(0, episodes - num_envs + 1, num_envs)]
         for batch in batches:
             envs.reset(seed=batch)
+        judge.clear_cache()  # scores of an earlier run must not be free now
         judge.seconds = 0.0
         start = time.perf_counter()
         for batch in batches:
