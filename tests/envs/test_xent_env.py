@@ -224,3 +224,14 @@ def test_vector_envs_run(mode):
     obs, rewards, terminated, truncated, infos = envs.step(([1, 2], [3], [4, 5, 6]))
     assert rewards.shape == (3,) and terminated.all()
     envs.close()
+
+
+def test_score_actions_plays_the_other_seats_like_step():
+    env = gym.make("xent/Debate-v0", judge=TINY)
+    candidates = [[100, 200, 300], [400]]
+    env.reset(seed=2)
+    predicted = env.unwrapped.score_actions(candidates)
+    for action, expected in zip(candidates, predicted):
+        env.reset(seed=2)
+        _, reward, terminated, *_ = env.step(action)
+        assert terminated and reward == pytest.approx(expected, abs=1e-9) and reward != 0.0

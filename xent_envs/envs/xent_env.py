@@ -192,7 +192,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             slots.append(i)
         scores = [float("-inf")] * len(actions)
         mark = len(self._machine.events)
-        advance_all(branches, self.judge)
+        self._play_other_seats(branches)
         for branch, slot in zip(branches, slots):
             scores[slot] = sum(
                 ev.score.total for ev in branch.events[mark:] if _is_reward(ev, MAIN_PLAYER)
@@ -235,22 +235,40 @@ class XentEnv(gym.Env[str, Sequence[int]]):
 
     def _run(self) -> ElicitRequest | GameOver:
         """Advance to the main player's next elicit, playing the other seats on the way."""
+        (request,) = self._play_other_seats([self._machine], log=True)
+        return request
+
+    def _play_other_seats(
+        self, machines: Sequence[Machine], log: bool = False
+    ) -> list[ElicitRequest | GameOver]:
+        """Run ``machines`` until each waits for the main player or is over; the other seats
+        are played by their opponent policies, judge requests answered in shared batches."""
         while True:
-            (request,) = advance_all([self._machine], self.judge)
-            if isinstance(request, GameOver) or request.player == MAIN_PLAYER:
-                return request
-            policy = self.opponents.get(request.player, echo_opponent)
-            seat_info = {
-                "player": request.player,
-                "register": request.register,
-                "max_tokens": request.max_tokens,
-                "visible": dict(request.visible),
-            }
-            move = policy(self._render(request), seat_info)
-            ids = as_token_ids(move)
-            text = self.judge.decode(ids[: request.max_tokens]) if ids is not None else str(move)
-            self._machine.provide_move(text)
-            self._transcript.append(f"{request.player} {request.register} = {quote(text)}")
+            requests = advance_all(machines, self.judge)
+            others = [
+                (machine, request)
+                for machine, request in zip(machines, requests)
+                if isinstance(request, ElicitRequest) and request.player != MAIN_PLAYER
+            ]
+            if not others:
+                return requests
+            for machine, request in others:
+                text = self._opponent_move(request)
+                machine.provide_move(text)
+                if log:
+                    self._transcript.append(f"{request.player} {request.register} = {quote(text)}")
+
+    def _opponent_move(self, request: ElicitRequest) -> str:
+        policy = self.opponents.get(request.player, echo_opponent)
+        seat_info = {
+            "player": request.player,
+            "register": request.register,
+            "max_tokens": request.max_tokens,
+            "visible": dict(request.visible),
+        }
+        move = policy(self._render(request), seat_info)
+        ids = as_token_ids(move)
+        return self.judge.decode(ids[: request.max_tokens]) if ids is not None else str(move)
 
     def _invalid_reason(self, ids: list[int] | None) -> str | None:
         if ids is None:
