@@ -109,3 +109,11 @@ def test_games_from_the_entry_point_group_are_registered(monkeypatch):
     registry._register_entry_point_games()
     assert game_space("PackEcho").definition.summary == "A game from an entry point."
     assert "xent/PackEcho-v0" in gym.registry
+
+
+def test_ids_round_trip_string_parameters_with_any_characters():
+    space = game_space("Alethiometer")
+    tricky = 'a "quoted" #hash @at & amp = eq ü ✓'
+    inst = space.sample(np.random.default_rng(0), fixed={"frame_open": tricky})
+    assert GameInstance.from_id(inst.id) == inst
+    assert GameInstance.from_id(inst.id).param_dict["frame_open"] == tricky
