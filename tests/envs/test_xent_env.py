@@ -80,7 +80,7 @@ def test_observation_and_info_contract():
     assert info["judge"] == env.unwrapped.judge.fingerprint
     obs, reward, terminated, truncated, info = env.step(first_tokens(info))
     assert not terminated and info["round"] == 1
-    assert "## Earlier rounds" in obs and f"round 1: x = " in obs
+    assert "## Earlier rounds" in obs and "round 1: x = " in obs
     assert info["reward_terms"] and sum(t["total"] for t in info["reward_terms"]) == pytest.approx(reward)
     assert sum(bits for _, bits in info["token_rewards"]) == pytest.approx(reward, abs=1e-6)
     assert info["round_scores"][0] == pytest.approx(reward)

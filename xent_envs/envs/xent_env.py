@@ -19,7 +19,6 @@ from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
 
 import gymnasium as gym
-import numpy as np
 
 from xent_envs.envs.driver import advance_all
 from xent_envs.envs.observation import RoundRecord, quote, render_observation
@@ -28,12 +27,12 @@ from xent_envs.errors import ConfigError, XentError
 from xent_envs.judge import load_judge
 from xent_envs.judge.base import Judge
 from xent_envs.lang import ElicitRequest, GameOver, Machine, instantiate_map, load
+from xent_envs.lang.names import MAIN_PLAYER
 from xent_envs.registry import GameInstance, GameSpace, game_space, list_games, register_game
 from xent_envs.spaces import TokenSequence, UnicodeText, as_token_ids
 
 __all__ = ["XentEnv", "MAIN_PLAYER", "MAX_MOVE_TOKENS", "MAX_OBSERVATION_CHARS"]
 
-MAIN_PLAYER = "black"
 MAX_MOVE_TOKENS = 64
 MAX_OBSERVATION_CHARS = 65536
 _MAP_CACHE_SIZE = 256
