@@ -41,37 +41,43 @@ class TimedJudge:
 
 def bench(game: str, judge_name: str, num_envs: int, episodes: int) -> dict:
     judge = TimedJudge(load_judge(judge_name))
-    seeds = list(range(episodes))
+    env_id = f"xent/{game}-v0"
+
+    def moves(budget) -> list[int]:
+        return list(range(1000, 1000 + int(budget)))
+
     if num_envs == 1:
-        env = gym.make(f"xent/{game}-v0", judge=judge)
-        for s in seeds:  # warm the map cache: map texts are generated once per map
-            env.reset(seed=s)
-        judge.clear_cache()  # scores of an earlier run must not be free now
-        judge.seconds = 0.0
-        start = time.perf_counter()
-        for s in seeds:
-            _, info = env.reset(seed=s)
-            env.step(list(range(1000, 1000 + info["max_tokens"])))
-        elapsed = time.perf_counter() - start
-        steps = episodes
+        env = gym.make(env_id, judge=judge)
+        batches = [[s] for s in range(episodes)]
+
+        def reset(batch):
+            return env.reset(seed=batch[0])[1]
+
+        def play(batch):
+            env.step(moves(reset(batch)["max_tokens"]))
     else:
-        envs = gym.make_vec(f"xent/{game}-v0", num_envs=num_envs, vectorization_mode="sync", judge=judge)
-        batches = [seeds[i : i + num_envs] for i in range(0, episodes - num_envs + 1, num_envs)]
-        for batch in batches:
-            envs.reset(seed=batch)
-        judge.clear_cache()  # scores of an earlier run must not be free now
-        judge.seconds = 0.0
-        start = time.perf_counter()
-        for batch in batches:
-            _, infos = envs.reset(seed=batch)
-            envs.step(tuple(list(range(1000, 1000 + int(m))) for m in infos["max_tokens"]))
-        elapsed = time.perf_counter() - start
-        steps = len(batches) * num_envs
+        envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync", judge=judge)
+        batches = [list(range(i, i + num_envs)) for i in range(0, episodes - num_envs + 1, num_envs)]
+
+        def reset(batch):
+            return envs.reset(seed=batch)[1]
+
+        def play(batch):
+            envs.step(tuple(moves(m) for m in reset(batch)["max_tokens"]))
+
+    for batch in batches:  # warm the map cache: map texts are generated once per map
+        reset(batch)
+    judge.clear_cache()  # scores of an earlier run must not be free now
+    judge.seconds = 0.0
+    start = time.perf_counter()
+    for batch in batches:
+        play(batch)
+    elapsed = time.perf_counter() - start
     return {
         "game": game,
         "judge": judge_name,
         "envs": num_envs,
-        "steps_per_s": steps / elapsed,
+        "steps_per_s": sum(map(len, batches)) / elapsed,
         "outside_model": 1 - judge.seconds / elapsed,
     }
 

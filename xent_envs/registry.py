@@ -26,6 +26,7 @@ import numpy as np
 
 from xent_envs.errors import ConfigError, UnknownNameError
 from xent_envs.games import GameDef, ParamDef, builtin_games
+from xent_envs.lang import load
 
 __all__ = [
     "GameSpace",
@@ -127,9 +128,9 @@ class GameInstance:
             space = game_space(name)
             params = []
             for key, raw in parse_qsl(query, keep_blank_values=True):
-                kind = space.parameter(key).type
-                value: Any = json.loads(raw) if kind == "str" else (int(raw) if kind == "int" else float(raw))
-                params.append((key, value))
+                param = space.parameter(key)
+                parsed = json.loads(raw) if param.type == "str" else _CAST[param.type](raw)
+                params.append((key, _validate(param, parsed)))
             return cls(name, int(version), tuple(sorted(params)), int(seed), digest)
         except (ValueError, KeyError) as exc:
             raise ConfigError(f"not a game instance id: {instance_id!r} ({exc})") from None
@@ -165,6 +166,9 @@ class GameSpace:
         """Short hash of the program text: part of every instance id, so a changed program
         never silently replays under an old id."""
         return hashlib.sha256(self.definition.source.encode()).hexdigest()[:12]
+
+    def has_parameter(self, name: str) -> bool:
+        return any(p.name == name for p in self.parameters)
 
     def parameter(self, name: str) -> ParamDef:
         for p in self.parameters:
@@ -226,13 +230,18 @@ def _range_text(p: ParamDef) -> str:
     return "any"
 
 
+_ACCEPTED = {
+    "int": (int, np.integer),
+    "float": (int, float, np.integer, np.floating),
+    "str": (str,),
+}
+_CAST = {"int": int, "float": float, "str": str}
+
+
 def _validate(p: ParamDef, value: Any) -> Any:
-    kinds = {"int": (int,), "float": (int, float), "str": (str,)}
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds[p.type] + (np.integer, np.floating)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _ACCEPTED[p.type]):
         raise ConfigError(f"parameter {p.name!r} expects {p.type}, got {value!r}")
-    value = {"int": int, "float": float, "str": str}[p.type](value)
-    if p.type == "int" and isinstance(value, float):
-        raise ConfigError(f"parameter {p.name!r} expects int, got {value!r}")
+    value = _CAST[p.type](value)
     if p.choices and value not in p.choices:
         raise ConfigError(f"parameter {p.name!r} must be one of {list(p.choices)}, got {value!r}")
     if p.low is not None and value < p.low or p.high is not None and value > p.high:
@@ -300,8 +309,6 @@ def register_game(
         >>> space.env_id
         'xent/Echo-v0'
     """
-    from xent_envs.lang import load
-
     if definition is None:
         if path is not None:
             source = Path(path).read_text(encoding="utf-8")

@@ -43,6 +43,9 @@ def test_parameters_are_validated_with_clear_messages():
         space.resolve({"rounds": 0})
     with pytest.raises(ConfigError, match="parameter 'rounds' expects int, got 'two'"):
         space.resolve({"rounds": "two"})
+    with pytest.raises(ConfigError, match="parameter 'rounds' expects int, got np.float64"):
+        space.resolve({"rounds": np.float64(2.7)})  # never silently truncated to 2
+    assert space.resolve({"rounds": np.int64(3)})["rounds"] == 3
     with pytest.raises(UnknownNameError, match="unknown parameter 'roundz' of Condense"):
         space.resolve({"roundz": 2})
 

@@ -26,7 +26,7 @@ from xent_envs.envs.opponents import Opponent, echo_opponent
 from xent_envs.errors import ConfigError, XentError
 from xent_envs.judge import load_judge
 from xent_envs.judge.base import Judge
-from xent_envs.lang import ElicitRequest, GameOver, Machine, instantiate_map, load
+from xent_envs.lang import ElicitRequest, GameOver, Machine, RewardEvent, instantiate_map, load
 from xent_envs.lang.names import MAIN_PLAYER
 from xent_envs.registry import GameInstance, GameSpace, game_space, list_games, register_game
 from xent_envs.spaces import TokenSequence, UnicodeText, as_token_ids
@@ -96,9 +96,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         self.split = split
         self.fixed = dict(params)
         for space in self.spaces:  # fail at make time, not at the first reset
-            space.resolve({k: v for k, v in self.fixed.items() if _has(space, k)})
+            space.resolve({k: v for k, v in self.fixed.items() if space.has_parameter(k)})
         for name in [*self.fixed, *self.vary]:
-            if not any(_has(space, name) for space in self.spaces):
+            if not any(space.has_parameter(name) for space in self.spaces):
                 self.spaces[0].parameter(name)  # raises, naming the valid parameters
         self.render_mode = render_mode
         self.judge: Judge = load_judge(judge) if isinstance(judge, str) else judge
@@ -210,8 +210,8 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         fixed = {**self.fixed, **options.get("params", {})}
         return space.sample(
             self.np_random,
-            fixed={k: v for k, v in fixed.items() if _has(space, k)},
-            vary=[v for v in self.vary if _has(space, v)],
+            fixed={k: v for k, v in fixed.items() if space.has_parameter(k)},
+            vary=[v for v in self.vary if space.has_parameter(v)],
             split=self.split,
         )
 
@@ -338,9 +338,5 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         return info
 
 
-def _has(space: GameSpace, name: str) -> bool:
-    return any(p.name == name for p in space.parameters)
-
-
 def _is_reward(event: Any, player: str) -> bool:
-    return getattr(event, "kind", None) == "reward" and event.player == player
+    return isinstance(event, RewardEvent) and event.player == player
