@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EVAL_ARGS ?= --agent hf,search,random --maps 2 --rounds 1 --judge smollm2-135m --out results/main
 
-.PHONY: setup test eval bench clean
+.PHONY: setup lint test eval bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 setup: $(BIN)/.installed
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q

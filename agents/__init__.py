@@ -21,7 +21,6 @@ Their modules are imported on demand, so ``import agents`` stays light.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any
 
@@ -34,23 +33,23 @@ from agents.base import (
     parse_move,
     plain_prompt,
 )
-from xent_envs.errors import UnknownNameError
+from xent_envs.errors import UnknownNameError, did_you_mean
 
 __all__ = [
-    "Agent",
-    "TextAgent",
-    "AgentError",
-    "SYSTEM_PROMPT",
-    "build_messages",
-    "plain_prompt",
-    "parse_move",
     "AGENTS",
-    "make_agent",
+    "SYSTEM_PROMPT",
+    "Agent",
+    "AgentError",
+    "HFAgent",
+    "HumanAgent",
+    "OpenAIAgent",
     "RandomAgent",
     "SearchAgent",
-    "HFAgent",
-    "OpenAIAgent",
-    "HumanAgent",
+    "TextAgent",
+    "build_messages",
+    "make_agent",
+    "parse_move",
+    "plain_prompt",
 ]
 
 #: agent name -> (module, class)
@@ -65,8 +64,8 @@ AGENTS: dict[str, tuple[str, str]] = {
 
 def _agent_class(name: str) -> type[Agent]:
     if name not in AGENTS:
-        close = difflib.get_close_matches(name, list(AGENTS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = did_you_mean(name, AGENTS)
+        hint = f" ({close})" if close else ""
         raise UnknownNameError(
             f"unknown agent {name!r}{hint}; expected one of: {', '.join(AGENTS)}"
         )

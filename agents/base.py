@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from xent_envs.errors import XentError
 
 __all__ = [
-    "Agent",
-    "TextAgent",
-    "AgentError",
     "SYSTEM_PROMPT",
+    "Agent",
+    "AgentError",
+    "TextAgent",
     "build_messages",
-    "plain_prompt",
     "parse_move",
+    "plain_prompt",
 ]
 
 

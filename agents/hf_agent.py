@@ -15,6 +15,7 @@ import inspect
 from typing import Any
 
 from agents.base import TextAgent, build_messages, parse_move, plain_prompt
+from xent_envs.judge.models import DEFAULT_JUDGE
 
 __all__ = ["HFAgent"]
 
@@ -44,7 +45,7 @@ class HFAgent(TextAgent):
 
     def __init__(
         self,
-        model: str = "smollm2-135m",
+        model: str = DEFAULT_JUDGE,
         temperature: float = 0.0,
         top_p: float = 1.0,
         max_new_tokens: int | None = None,

@@ -23,7 +23,9 @@ class HumanAgent(TextAgent):
 
     name = "human"
 
-    def __init__(self, input: TextIO | None = None, output: TextIO | None = None, codec: Any = None):
+    def __init__(
+        self, input: TextIO | None = None, output: TextIO | None = None, codec: Any = None
+    ):
         super().__init__(codec)
         self.input = input
         self.output = output

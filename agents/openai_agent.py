@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agents.base import AgentError, TextAgent, build_messages, parse_move
 from xent_envs.errors import ConfigError
 
-__all__ = ["OpenAIAgent", "ServerUnavailableError", "BadResponseError"]
+__all__ = ["BadResponseError", "OpenAIAgent", "ServerUnavailableError"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -77,7 +77,9 @@ class OpenAIAgent(TextAgent):
         self.model = model or os.environ.get("OPENAI_MODEL")
         if not self.model:
             raise ConfigError("OpenAIAgent needs a model: pass model= or set OPENAI_MODEL")
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+            "/"
+        )
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
         self.temperature = temperature
         self.max_completion_tokens = max_completion_tokens
@@ -117,7 +119,7 @@ class OpenAIAgent(TextAgent):
                 retry_after = exc.headers.get("Retry-After") if exc.headers else None
                 if retry_after and retry_after.strip().isdigit():
                     wait = min(60.0, float(retry_after))
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 last = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
             self.count("retries")
             if attempt < self.max_retries:
@@ -130,7 +132,9 @@ class OpenAIAgent(TextAgent):
             )
         try:
             answer = json.loads(raw)
-            if not isinstance(answer, dict) or not isinstance(answer["choices"][0]["message"], dict):
+            if not isinstance(answer, dict) or not isinstance(
+                answer["choices"][0]["message"], dict
+            ):
                 raise TypeError("not a chat completion object")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             excerpt = raw[:200].decode("utf-8", "replace")

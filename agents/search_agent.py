@@ -17,18 +17,20 @@ candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
 
 The best move seen is played; ``last_details["expected_reward"]`` is what it should earn.
 """
+
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from agents.base import Agent, AgentError
 
-__all__ = ["SearchAgent", "COMMON_WORDS"]
+__all__ = ["COMMON_WORDS", "SearchAgent"]
 
 COMMON_WORDS: tuple[str, ...] = (
     " the", " a", " and", " of", " to", " in", " is", " was", " it", " that",
@@ -171,9 +173,9 @@ class SearchAgent(Agent):
             for i in range(len(seq) + 1):
                 for tok in ranked[:4]:
                     if i < len(seq):
-                        moves.append(seq[:i] + [tok] + seq[i + 1 :])
+                        moves.append([*seq[:i], tok, *seq[i + 1 :]])
                     if len(seq) < max_tokens:
-                        moves.append(seq[:i] + [tok] + seq[i:])
+                        moves.append([*seq[:i], tok, *seq[i:]])
                 if i < len(seq) and len(seq) > 1:
                     moves.append(seq[:i] + seq[i + 1 :])
             order = self.rng.permutation(len(moves))

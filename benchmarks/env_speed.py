@@ -57,7 +57,9 @@ def bench(game: str, judge_name: str, num_envs: int, episodes: int) -> dict:
             env.step(moves(reset(batch)["max_tokens"]))
     else:
         envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync", judge=judge)
-        batches = [list(range(i, i + num_envs)) for i in range(0, episodes - num_envs + 1, num_envs)]
+        batches = [
+            list(range(i, i + num_envs)) for i in range(0, episodes - num_envs + 1, num_envs)
+        ]
 
         def reset(batch):
             return envs.reset(seed=batch)[1]
@@ -93,8 +95,11 @@ def main() -> None:
         for game in ("Condense", "Synthesize"):
             for num_envs in (1, 8):
                 r = bench(game, judge_name, num_envs, args.episodes)
-                print(f"| {r['game']} | {r['judge']} | {r['envs']} | {r['steps_per_s']:.1f} | "
-                      f"{100 * r['outside_model']:.0f}% |", flush=True)
+                print(
+                    f"| {r['game']} | {r['judge']} | {r['envs']} | {r['steps_per_s']:.1f} | "
+                    f"{100 * r['outside_model']:.0f}% |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

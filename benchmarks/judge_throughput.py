@@ -8,7 +8,8 @@ forward pass, side by side.
 (c) ceiling: the raw model forward pass (full logits) on exactly the padded batches (b) runs.
 
 Throughput = scored tokens delivered (summed over every requested term) per second; the
-numerator is the same for (a), (b) and (c). Best of ``--repeats`` interleaved rounds. Peak memory is the process's\nmaximum resident set size (``resource.ru_maxrss``), model included.
+numerator is the same for (a), (b) and (c). Best of ``--repeats`` interleaved rounds. Peak
+memory is the process's maximum resident set size (``resource.ru_maxrss``), model included.
 
     python benchmarks/judge_throughput.py [--repeats 3] [--dtype auto|float32|bfloat16]
 """
@@ -197,14 +198,20 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"judge {report['judge']} on {report['device']} ({report['threads']} threads), "
-          f"load {report['load_seconds']} s, RSS after load {report['rss_mib_after_load']} MiB")
+    print(
+        f"judge {report['judge']} on {report['device']} ({report['threads']} threads), "
+        f"load {report['load_seconds']} s, RSS after load {report['rss_mib_after_load']} MiB"
+    )
     for r in report["results"]:
-        print(f"\n{r['workload']}: {r['scored_tokens']} scored tokens, {r['requests']} requests "
-              f"({r['unique_requests']} unique), passes a/b/c {r['forward_passes']}")
+        print(
+            f"\n{r['workload']}: {r['scored_tokens']} scored tokens, {r['requests']} requests "
+            f"({r['unique_requests']} unique), passes a/b/c {r['forward_passes']}"
+        )
         for key, label in (("a", "reference style"), ("b", "batched judge"), ("c", "raw forward")):
-            print(f"  ({key}) {label:16s} {r['seconds'][key]:7.3f} s "
-                  f"{r['tokens_per_s'][key]:9.1f} tok/s")
+            print(
+                f"  ({key}) {label:16s} {r['seconds'][key]:7.3f} s "
+                f"{r['tokens_per_s'][key]:9.1f} tok/s"
+            )
         print(f"  b/a = {r['b/a']}x   b/c = {r['b/c']}   peak RSS {r['peak_rss_mib']} MiB")
 
 

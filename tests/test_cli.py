@@ -70,7 +70,9 @@ def test_unknown_agent_and_game_list_the_valid_ones(capsys, tmp_path):
 
 
 def test_bad_option_syntax(capsys, tmp_path):
-    code, _, err = run(capsys, "eval", "--agent", "random", "-O", "budget=3", "--out", str(tmp_path))
+    code, _, err = run(
+        capsys, "eval", "--agent", "random", "-O", "budget=3", "--out", str(tmp_path)
+    )
     assert code == 1 and "--agent-option must look like OWNER.NAME=VALUE, got 'budget=3'" in err
 
 

@@ -26,11 +26,11 @@ __all__ = [
     "GameInstance",
     "GameSpace",
     "XentError",
+    "__version__",
     "game_space",
     "list_games",
     "register_game",
     "seed_split",
-    "__version__",
 ]
 
 from xent_envs.registry import _register_builtin

@@ -18,10 +18,13 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-__all__ = ["main", "build_parser"]
+from xent_envs.judge.models import DEFAULT_JUDGE
+
+__all__ = ["build_parser", "main"]
 
 
 def _value(text: str) -> Any:
@@ -81,9 +84,15 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "summary": getattr(g.definition, "summary", ""),
                 "description": g.description,
                 "parameters": [
-                    {"name": p.name, "type": p.type, "default": p.default, "low": p.low,
-                     "high": p.high, "choices": list(p.choices) if p.choices else None,
-                     "description": p.description}  # fmt: skip
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "default": p.default,
+                        "low": p.low,
+                        "high": p.high,
+                        "choices": list(p.choices) if p.choices else None,
+                        "description": p.description,
+                    }
                     for p in g.parameters
                 ],
             }
@@ -108,7 +117,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import tomllib
 
-    from xent_envs.errors import XentError, XentSyntaxError
+    from xent_envs.errors import XentError, XentSyntaxError, caret_block
     from xent_envs.lang import load
 
     path = Path(args.file)
@@ -137,8 +146,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         shown = exc.source_line
         if shown is None and exc.line is not None and 0 < exc.line <= len(lines):
             shown = lines[exc.line - 1]
-        if shown is not None:
-            text += f"\n    {shown}\n    {' ' * max(0, (exc.column or 1) - 1)}^"
+        text += caret_block(shown, exc.column or 1)
         print(text, file=sys.stderr)
         return 1
     except XentError as exc:
@@ -175,7 +183,9 @@ def cmd_play(args: argparse.Namespace) -> int:
                 print(f"Rejected: {info.get('reason')}")
                 continue
             print(f"\nYou played {info.get('move')!r}: {reward:+.2f} bits")
-            detail = "  ".join(f"{tok!r}:{bits:+.1f}" for tok, bits in info.get("token_rewards", [])[:40])
+            detail = "  ".join(
+                f"{tok!r}:{bits:+.1f}" for tok, bits in info.get("token_rewards", [])[:40]
+            )
             if detail:
                 print(f"  per token: {detail}")
             if terminated or truncated:
@@ -234,7 +244,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="xent-envs", description="Xent games as Gymnasium environments: list, check, play, eval."
+        prog="xent-envs",
+        description="Xent games as Gymnasium environments: list, check, play, eval.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -245,35 +256,66 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate a game file (.xent)")
     p.add_argument("file", help="the game program")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a game parameter (defaults come from FILE.toml next to the file)")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a game parameter (defaults come from FILE.toml next to the file)",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("play", help="play a game in the terminal")
     p.add_argument("game", help="game name (see `xent-envs list`)")
-    p.add_argument("--judge", default="smollm2-135m", help="judge model (default smollm2-135m)")
+    p.add_argument("--judge", default=DEFAULT_JUDGE, help=f"judge model (default {DEFAULT_JUDGE})")
     p.add_argument("--seed", type=int, default=0, help="map seed (default 0)")
     p.add_argument("--rounds", type=int, default=None, help="rounds (default: the game's)")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a game parameter")
+    p.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="a game parameter"
+    )
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("eval", help="evaluate agents on games; resumes an interrupted run")
-    p.add_argument("--agent", action="append", required=True, metavar="NAMES",
-                   help="comma-separated agents: random, search, hf, openai")
-    p.add_argument("--games", action="append", metavar="NAMES",
-                   help="comma-separated games (default: every built-in game)")
+    p.add_argument(
+        "--agent",
+        action="append",
+        required=True,
+        metavar="NAMES",
+        help="comma-separated agents: random, search, hf, openai",
+    )
+    p.add_argument(
+        "--games",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated games (default: every built-in game)",
+    )
     p.add_argument("--maps", type=int, default=2, help="maps per game (default 2)")
     p.add_argument("--rounds", type=int, default=None, help="rounds per map (default: the game's)")
     p.add_argument("--seed", type=int, default=0, help="run seed; map seeds derive from it")
-    p.add_argument("--judge", default="smollm2-135m", help="judge model (default smollm2-135m)")
+    p.add_argument("--judge", default=DEFAULT_JUDGE, help=f"judge model (default {DEFAULT_JUDGE})")
     p.add_argument("--out", default="results", help="results folder (default results/)")
-    p.add_argument("-O", "--agent-option", action="append", default=[], metavar="AGENT.NAME=VALUE",
-                   help="an agent option, e.g. search.budget=96 or openai.model=gpt-4o-mini")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="GAME.NAME=VALUE",
-                   help="a fixed game parameter, e.g. Condense.budget=5")
-    p.add_argument("--no-resume", action="store_true",
-                   help="refuse a results folder that already holds maps of this run")
+    p.add_argument(
+        "-O",
+        "--agent-option",
+        action="append",
+        default=[],
+        metavar="AGENT.NAME=VALUE",
+        help="an agent option, e.g. search.budget=96 or openai.model=gpt-4o-mini",
+    )
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="GAME.NAME=VALUE",
+        help="a fixed game parameter, e.g. Condense.budget=5",
+    )
+    p.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="refuse a results folder that already holds maps of this run",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
     return parser

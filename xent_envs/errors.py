@@ -8,25 +8,56 @@ are never exceptions: they are game events (see ``xent_envs.lang.interpreter``).
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
-    "XentError",
-    "XentSyntaxError",
-    "XentCheckError",
-    "XentRuntimeError",
+    "ConfigError",
+    "ContextLengthError",
     "JudgeError",
     "ModelNotFoundError",
-    "ContextLengthError",
     "UnknownNameError",
-    "ConfigError",
+    "XentCheckError",
+    "XentError",
+    "XentRuntimeError",
+    "XentSyntaxError",
 ]
 
 
-def _caret_block(source_line: str | None, column: int | None, width: int = 1) -> str:
-    """Render the offending source line with a caret under the fault (Lark style)."""
+def caret_block(source_line: str | None, column: int | None, width: int = 1) -> str:
+    """The offending source line with a caret under the fault (Lark style), or ``""``.
+
+    >>> print(caret_block("elicit(x, 10", 13))
+    <BLANKLINE>
+        elicit(x, 10
+                    ^
+    """
     if source_line is None or column is None:
         return ""
-    pad = " " * (column - 1)
+    pad = " " * max(0, column - 1)
     return f"\n    {source_line}\n    {pad}{'^' * max(1, width)}"
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """``"did you mean 'xed'?"`` for the closest candidate, or None when nothing is close.
+
+    >>> did_you_mean("Condens", ["Condense", "Taboo"])
+    "did you mean 'Condense'?"
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def unknown_name(kind: str, name: str, valid: Iterable[str], where: str = "") -> str:
+    """The message for an unknown name: what was asked, the closest match, every valid name.
+
+    >>> unknown_name("game", "Condens", ["Condense", "Taboo"])
+    "unknown game 'Condens'. Did you mean 'Condense'? Valid: Condense, Taboo."
+    """
+    valid = sorted(str(v) for v in valid)
+    hint = did_you_mean(name, valid)
+    hint_text = f" {hint[0].upper()}{hint[1:]}" if hint else ""
+    return f"unknown {kind} {name!r}{where}.{hint_text} Valid: {', '.join(valid) or '(none)'}."
 
 
 class XentError(Exception):
@@ -57,7 +88,7 @@ class XentSyntaxError(XentError, SyntaxError):
         text = where + message
         if hint:
             text += f" ({hint})"
-        text += _caret_block(source_line, column, width)
+        text += caret_block(source_line, column, width)
         Exception.__init__(self, text)
         # SyntaxError exposes lineno/offset; keep them coherent for tools that read them.
         self.lineno = line

@@ -12,37 +12,38 @@ never leaks into training, whatever the sampler's state.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib.metadata
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import gymnasium as gym
 import numpy as np
 
-from xent_envs.errors import ConfigError, UnknownNameError
+from xent_envs.errors import ConfigError, UnknownNameError, unknown_name
 from xent_envs.games import GameDef, ParamDef, builtin_games
+from xent_envs.judge.models import DEFAULT_JUDGE
 from xent_envs.lang import load
+from xent_envs.seeding import unit_interval
 
 __all__ = [
-    "GameSpace",
-    "GameInstance",
     "COMMON_PARAMETERS",
     "ENTRY_POINT_GROUP",
     "EVAL_FRACTION",
-    "register_game",
+    "GameInstance",
+    "GameSpace",
     "game_space",
     "list_games",
+    "register_game",
     "seed_split",
 ]
 
 ENTRY_POINT_GROUP = "xent_envs.games"
 EVAL_FRACTION = 0.1
-DEFAULT_JUDGE = "smollm2-135m"
 # A failed ensure asks again without advancing, so a policy that keeps failing must still end:
 # TimeLimit truncates after this many steps (far above any game's rounds x elicits x retries).
 MAX_EPISODE_STEPS = 1000
@@ -74,8 +75,7 @@ _SPACES: dict[str, GameSpace] = {}
 
 def seed_split(game: str, seed: int) -> str:
     """``"eval"`` for a stable ``EVAL_FRACTION`` of (game, seed) pairs, else ``"train"``."""
-    digest = hashlib.sha256(f"{game}:{seed}".encode()).digest()
-    return "eval" if int.from_bytes(digest[:8], "big") / 2**64 < EVAL_FRACTION else "train"
+    return "eval" if unit_interval(game, seed) < EVAL_FRACTION else "train"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,10 @@ class GameInstance:
 
     @property
     def id(self) -> str:
-        query = urlencode([(k, json.dumps(v) if isinstance(v, str) else v) for k, v in self.params], quote_via=quote)
+        query = urlencode(
+            [(k, json.dumps(v) if isinstance(v, str) else v) for k, v in self.params],
+            quote_via=quote,
+        )
         return f"xent/{self.game}-v{self.version}?{query}#{self.seed}@{self.digest}"
 
     @property
@@ -175,7 +178,7 @@ class GameSpace:
             if p.name == name:
                 return p
         raise UnknownNameError(
-            _unknown("parameter", name, [p.name for p in self.parameters], f" of {self.name}")
+            unknown_name("parameter", name, [p.name for p in self.parameters], f" of {self.name}")
         )
 
     def resolve(self, fixed: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -198,7 +201,9 @@ class GameSpace:
         for name in sorted(set(vary)):
             values[name] = _draw(self.parameter(name), rng)
         seed = _draw_seed(self.name, rng, split)
-        return GameInstance(self.name, self.version, tuple(sorted(values.items())), seed, self.digest)
+        return GameInstance(
+            self.name, self.version, tuple(sorted(values.items())), seed, self.digest
+        )
 
     def program_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters the program itself reads as ``$name`` (the common ones, such as
@@ -244,7 +249,7 @@ def _validate(p: ParamDef, value: Any) -> Any:
     value = _CAST[p.type](value)
     if p.choices and value not in p.choices:
         raise ConfigError(f"parameter {p.name!r} must be one of {list(p.choices)}, got {value!r}")
-    if p.low is not None and value < p.low or p.high is not None and value > p.high:
+    if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
         raise ConfigError(f"parameter {p.name!r} must be in [{p.low}, {p.high}], got {value!r}")
     return value
 
@@ -268,17 +273,11 @@ def _draw_seed(game: str, rng: np.random.Generator, split: str | None) -> int:
             return seed
 
 
-def _unknown(kind: str, name: str, valid: Sequence[str], where: str = "") -> str:
-    close = difflib.get_close_matches(name, valid, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"unknown {kind} {name!r}{where}.{hint} Valid: {', '.join(sorted(valid))}."
-
-
 def game_space(name: str) -> GameSpace:
     """The registered space called ``name`` (``"Condense"`` or ``"xent/Condense-v0"``)."""
     key = name.removeprefix("xent/").rsplit("-v", 1)[0]
     if key not in _SPACES:
-        raise UnknownNameError(_unknown("game", key, list(_SPACES)))
+        raise UnknownNameError(unknown_name("game", key, list(_SPACES)))
     return _SPACES[key]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["UnicodeText", "TokenSequence", "as_token_ids"]
+__all__ = ["TokenSequence", "UnicodeText", "as_token_ids"]
 
 _SAMPLE_CHARSET = string.ascii_letters + string.digits + string.punctuation + " éàü—’"
 

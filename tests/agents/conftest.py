@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ class TargetEnv:
         self.batches: list[int] = []
 
     @property
-    def unwrapped(self) -> "TargetEnv":
+    def unwrapped(self) -> TargetEnv:
         return self
 
     def score_actions(self, actions: Sequence[Sequence[int]]) -> list[float]:

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from agents.hf_agent import HFAgent  # noqa: E402
+from agents.hf_agent import HFAgent
 
 OBS = "# Condense - round 1/1\nStory: the cat sat on the mat.\nWrite x (at most 6 tokens)."
 
@@ -81,5 +81,5 @@ def test_smollm2_plays_a_move_on_the_real_judge(real_judge):
     assert agent._model is real_judge.model
     assert 1 <= len(action) <= info["max_tokens"]
     assert agent._tokenizer.chat_template  # the chat prompt, not the plain one
-    _, reward, terminated, _, step_info = env.step(action)
+    _, _reward, terminated, _, step_info = env.step(action)
     assert terminated and step_info["move"]

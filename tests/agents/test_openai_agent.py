@@ -36,8 +36,11 @@ class FakeServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 server.requests.append(
-                    {"path": self.path, "headers": dict(self.headers),
-                     "body": json.loads(self.rfile.read(length))}  # fmt: skip
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": json.loads(self.rfile.read(length)),
+                    }
                 )
                 status, body = server.script[min(len(server.requests), len(server.script)) - 1]
                 data = json.dumps(body).encode() if isinstance(body, dict) else body.encode()

@@ -4,7 +4,8 @@ from xent_envs.games import GameDef
 
 GAMES = [
     GameDef.from_source(
-        "PackEcho", "assign(s=story())\nelicit(x, 5)\nreward(xed(s | x))",
+        "PackEcho",
+        "assign(s=story())\nelicit(x, 5)\nreward(xed(s | x))",
         summary="A game from an entry point.",
     )
 ]

@@ -13,7 +13,7 @@ REFERENCE = {"Condense", "Contrast", "Synthesize", "TwoWays", "Horizon", "Alethi
 
 def test_builtin_games_are_registered_with_gym_ids():
     names = {space.name for space in list_games()}
-    assert REFERENCE <= names
+    assert names >= REFERENCE
     assert len(names) >= 12
     for space in list_games():
         assert space.env_id in gym.registry
@@ -58,7 +58,10 @@ def test_instances_are_reproducible_and_ids_round_trip():
     assert GameInstance.from_id(a.id) == a
     assert a.id.startswith("xent/Condense-v0?")
     low, high = space.parameter("story_tokens").low, space.parameter("story_tokens").high
-    draws = {space.sample(np.random.default_rng(s), vary=["story_tokens"]).param_dict["story_tokens"] for s in range(30)}
+    draws = {
+        space.sample(np.random.default_rng(s), vary=["story_tokens"]).param_dict["story_tokens"]
+        for s in range(30)
+    }
     assert all(low <= d <= high for d in draws) and len(draws) > 5
 
 
@@ -80,11 +83,12 @@ def test_seed_split_is_stable_and_respected():
 
 def test_register_game_from_source_makes_a_playable_env(tiny_judge):
     space = xent_envs.register_game(
-        source="assign(s=story())\nelicit(x, 4)\nreward(xed(s | x))", name="UserEcho",
+        source="assign(s=story())\nelicit(x, 4)\nreward(xed(s | x))",
+        name="UserEcho",
         summary="Echo test game.",
     )
     env = gym.make(space.env_id, judge=tiny_judge)
-    obs, info = env.reset(seed=1)
+    _obs, info = env.reset(seed=1)
     assert info["game"] == "UserEcho" and info["max_tokens"] == 4
     _, reward, terminated, truncated, _ = env.step([11, 12])
     assert terminated and not truncated and np.isfinite(reward)
@@ -106,7 +110,8 @@ def test_games_from_the_entry_point_group_are_registered(monkeypatch):
         name="pack", value="tests.envs.game_pack:GAMES", group=registry.ENTRY_POINT_GROUP
     )
     monkeypatch.setattr(
-        importlib.metadata, "entry_points",
+        importlib.metadata,
+        "entry_points",
         lambda group: [pack] if group == registry.ENTRY_POINT_GROUP else [],
     )
     registry._register_entry_point_games()

@@ -26,7 +26,8 @@ def test_token_sequence_bounds_length_and_ids():
 
 
 @pytest.mark.parametrize(
-    "bad", ["abc", b"ab", 3, 2.5, [1.0, 2.0], [[1, 2]], [True, 1], np.zeros((2, 2), dtype=int), None]
+    "bad",
+    ["abc", b"ab", 3, 2.5, [1.0, 2.0], [[1, 2]], [True, 1], np.zeros((2, 2), dtype=int), None],
 )
 def test_as_token_ids_rejects_non_token_forms(bad):
     assert as_token_ids(bad) is None

@@ -74,14 +74,26 @@ def test_observation_and_info_contract():
     assert lines[0] == "# Condense - round 1/2"
     assert "## Visible" in lines and "## Your move" in lines
     assert lines[-1] == f"Write x in at most {info['max_tokens']} tokens."
-    for key in ("game", "instance_id", "params", "seed", "player", "register", "max_tokens",
-                "round", "rounds", "judge"):
+    for key in (
+        "game",
+        "instance_id",
+        "params",
+        "seed",
+        "player",
+        "register",
+        "max_tokens",
+        "round",
+        "rounds",
+        "judge",
+    ):
         assert key in info
     assert info["judge"] == env.unwrapped.judge.fingerprint
-    obs, reward, terminated, truncated, info = env.step(first_tokens(info))
+    obs, reward, terminated, _truncated, info = env.step(first_tokens(info))
     assert not terminated and info["round"] == 1
     assert "## Earlier rounds" in obs and "round 1: x = " in obs
-    assert info["reward_terms"] and sum(t["total"] for t in info["reward_terms"]) == pytest.approx(reward)
+    assert info["reward_terms"] and sum(t["total"] for t in info["reward_terms"]) == pytest.approx(
+        reward
+    )
     assert sum(bits for _, bits in info["token_rewards"]) == pytest.approx(reward, abs=1e-6)
     assert info["round_scores"][0] == pytest.approx(reward)
 
@@ -99,7 +111,7 @@ def test_observation_and_info_contract():
 )
 def test_invalid_actions_are_game_events(action, reason):
     env = gym.make("xent/Condense-v0", judge=TINY)
-    obs0, _ = env.reset(seed=0)
+    _obs0, _ = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(action)
     assert (reward, terminated, truncated) == (0.0, False, False)
     assert info["invalid_action"] and info["reason"] == reason
@@ -128,7 +140,7 @@ def test_step_after_the_end_needs_reset():
 
 def test_score_actions_predicts_the_step_reward():
     env = gym.make("xent/Synthesize-v0", judge=TINY)
-    _, info = env.reset(seed=3)
+    _, _info = env.reset(seed=3)
     candidates = [[100, 200], [300], [], [10**9], list(range(400, 460))]
     predicted = env.unwrapped.score_actions(candidates)
     assert predicted[3] == float("-inf")
@@ -148,7 +160,7 @@ def test_ensure_failing_ten_times_truncates_with_reason():
     env = gym.make(space.env_id, judge=TINY)
     _, info = env.reset(seed=0)
     for attempt in range(1, 11):
-        obs, reward, terminated, truncated, info = env.step([7])
+        obs, _reward, terminated, truncated, info = env.step([7])
         if attempt < 10:
             assert not (terminated or truncated) and info["ensure_failed"]
             assert "## Feedback" in obs
@@ -173,8 +185,11 @@ def test_other_seats_are_played_by_opponents_and_zero_sum_is_paid():
     _, reward, terminated, _, info = env.step([60, 61])
     assert seen == ["white"] and terminated
     black = [t["total"] for t in info["reward_terms"]]
-    white = [ev.score.total for ev in env.unwrapped._machine.events
-             if getattr(ev, "kind", None) == "reward" and ev.player == "white"]
+    white = [
+        ev.score.total
+        for ev in env.unwrapped._machine.events
+        if getattr(ev, "kind", None) == "reward" and ev.player == "white"
+    ]
     assert len(black) == 2 and reward == pytest.approx(sum(black))
     assert white == pytest.approx([-b for b in black])
 
@@ -184,7 +199,9 @@ def test_render_ansi_transcript():
     env.reset(seed=0)
     env.step([100, 101])
     text = env.render()
-    assert text.startswith("== xent/Condense-v0?") and "black x = " in text and "reward line" in text
+    assert (
+        text.startswith("== xent/Condense-v0?") and "black x = " in text and "reward line" in text
+    )
 
 
 def test_text_actions_wrapper_encodes_with_the_judge_tokenizer():
@@ -218,10 +235,12 @@ def test_bad_make_arguments_fail_at_make_time():
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_vector_envs_run(mode):
     kwargs = {"vector_kwargs": {"shared_memory": False}} if mode == "async" else {}
-    envs = gym.make_vec("xent/Condense-v0", num_envs=3, vectorization_mode=mode, judge=TINY, **kwargs)
-    obs, infos = envs.reset(seed=[1, 2, 3])
+    envs = gym.make_vec(
+        "xent/Condense-v0", num_envs=3, vectorization_mode=mode, judge=TINY, **kwargs
+    )
+    obs, _ = envs.reset(seed=[1, 2, 3])
     assert len(obs) == 3 and all(isinstance(o, str) for o in obs)
-    obs, rewards, terminated, truncated, infos = envs.step(([1, 2], [3], [4, 5, 6]))
+    obs, rewards, terminated, _truncated, _infos = envs.step(([1, 2], [3], [4, 5, 6]))
     assert rewards.shape == (3,) and terminated.all()
     envs.close()
 

@@ -142,7 +142,9 @@ def test_an_agent_that_raises_is_recorded_and_the_run_goes_on(tmp_path):
     assert row.errors == 1 and row.maps == 1
     failed = ResultsStore(tmp_path).load("Condense", 1, "flaky")
     assert failed["status"] == "error" and failed["error"]["message"] == "server down"
-    assert any("flaky failed on Condense map 1 (agent.act): AgentError: server down" in n for n in notes)
+    assert any(
+        "flaky failed on Condense map 1 (agent.act): AgentError: server down" in n for n in notes
+    )
 
 
 def test_a_full_disk_stops_with_a_clear_message_and_keeps_saved_maps(tmp_path, monkeypatch):

@@ -9,8 +9,14 @@ from xent_envs.evaluation.scoring import leaderboard
 
 RUN = {
     "key": "abc123",
-    "config": {"games": ["A", "B"], "maps": 2, "rounds": None, "seed": 0, "judge": "tiny",
-               "judge_fingerprint": {"model": "tiny", "dtype": "float32"}},  # fmt: skip
+    "config": {
+        "games": ["A", "B"],
+        "maps": 2,
+        "rounds": None,
+        "seed": 0,
+        "judge": "tiny",
+        "judge_fingerprint": {"model": "tiny", "dtype": "float32"},
+    },
     "versions": {"python": "3.11"},
 }
 
@@ -47,9 +53,15 @@ def test_write_reports(tmp_path):
     assert "## Leaderboard" in report and "| 1 | search |" in report
     assert "![leaderboard](leaderboard.png)" in report
     assert "Judge: `tiny` (model=tiny, dtype=float32)" in report
-    assert "Maps where no agent scored above zero (left out of the score): A #2, B #0, B #1." in report
+    assert (
+        "Maps where no agent scored above zero (left out of the score): A #2, B #0, B #1." in report
+    )
     assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.png", "report.md", "results.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "leaderboard.png",
+        "report.md",
+        "results.json",
+    ]
 
 
 def test_package_versions_name_the_scoring_stack():

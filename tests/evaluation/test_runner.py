@@ -61,9 +61,15 @@ def test_run_key_covers_config_and_judge_but_not_secrets():
     fp = {"model": "j", "weights_sha256": "aa"}
     assert base.key(fp) == EvalConfig(agents=("random",), games=("Condense",), judge="j").key(fp)
     assert base.key(fp) != base.key({**fp, "weights_sha256": "bb"})
-    assert base.key(fp) != EvalConfig(agents=("random",), games=("Condense",), judge="j", maps=3).key(fp)
-    keyed = EvalConfig(agents=("openai",), agent_options={"openai": {"model": "m", "api_key": "s1"}})
-    other = EvalConfig(agents=("openai",), agent_options={"openai": {"model": "m", "api_key": "s2"}})
+    assert base.key(fp) != EvalConfig(
+        agents=("random",), games=("Condense",), judge="j", maps=3
+    ).key(fp)
+    keyed = EvalConfig(
+        agents=("openai",), agent_options={"openai": {"model": "m", "api_key": "s1"}}
+    )
+    other = EvalConfig(
+        agents=("openai",), agent_options={"openai": {"model": "m", "api_key": "s2"}}
+    )
     assert keyed.key(fp) == other.key(fp)
     assert "s1" not in str(keyed.to_json())
 

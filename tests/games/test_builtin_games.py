@@ -33,8 +33,10 @@ SCRIPTED = {
     "Fresh": [" see his son again before winter."],
     "Taboo": [" What tall African animal has a very long neck?"],
     "Lipogram": ["Fishing, boat, cold wind, no fish"],
-    "Debate": [" Fumes make the air dirty and traffic hurts children.",
-               " People need to drive to shops and to work."],
+    "Debate": [
+        " Fumes make the air dirty and traffic hurts children.",
+        " People need to drive to shops and to work.",
+    ],
 }
 JUDGE_DEPENDENT_ENSURES = {"Horizon", "Fresh"}
 
@@ -51,10 +53,16 @@ def _settings(game: GameDef) -> list[dict]:
 
 def test_catalogue_covers_the_reference_games_and_the_paper_tasks():
     assert len(GAMES) >= 12
-    assert REFERENCE <= set(BY_NAME)
+    assert set(BY_NAME) >= REFERENCE
     tags = {t for g in GAMES for t in g.tags}
-    for task in ("anomaly-detection", "counterfactual", "originality", "reverse-prompting",
-                 "creative", "debate"):
+    for task in (
+        "anomaly-detection",
+        "counterfactual",
+        "originality",
+        "reverse-prompting",
+        "creative",
+        "debate",
+    ):
         assert task in tags
     assert set(SCRIPTED) == set(BY_NAME)
 
@@ -65,8 +73,11 @@ def test_card(game: GameDef):
     for text in (game.summary, game.description, game.skill, game.reward):
         assert text.strip()
     assert game.players[0] == "black" and set(game.players) <= PLAYERS
-    instructions = [line for line in game.source.splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")]
+    instructions = [
+        line
+        for line in game.source.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert len(instructions) <= 20
     used = set(re.findall(r"\$([A-Za-z_]\w*)", game.source))
     assert used == {p.name for p in game.parameters}
@@ -89,7 +100,7 @@ def test_plays_random_moves_to_the_end(game: GameDef, tiny_judge):
         machine = Machine(program, tiny_judge, rounds=2, seed=i)
         rng = random.Random(i)
 
-        def move(request):
+        def move(request, rng=rng):
             ids = [rng.randrange(tiny_judge.vocab_size) for _ in range(request.max_tokens + 3)]
             return tiny_judge.decode(ids)
 
@@ -115,7 +126,8 @@ def test_plays_scripted_moves_to_the_end(game: GameDef, tiny_judge):
 def test_scripted_moves_keep_the_rules():
     """The scripted moves are legal where legality does not depend on the judge."""
     assert set(SCRIPTED["Alethiometer"][0].split()) <= set(
-        BY_NAME["Alethiometer"].defaults["symbols"].split())
+        BY_NAME["Alethiometer"].defaults["symbols"].split()
+    )
     assert set(SCRIPTED["Lipogram"][0]) <= set(BY_NAME["Lipogram"].defaults["letters"])
     assert SCRIPTED["Intruder"][0].strip() in STORIES[1]
 
@@ -149,6 +161,5 @@ def test_lipogram_refuses_a_banned_letter(tiny_judge):
 def test_param_def_round_trips_through_json():
     for game in GAMES:
         assert GameDef.from_json(game.to_json()) == game
-    echo = GameDef.from_source("Echo", "elicit(x, $n)",
-                               parameters=[ParamDef("n", "int", 8, 1, 9)])
+    echo = GameDef.from_source("Echo", "elicit(x, $n)", parameters=[ParamDef("n", "int", 8, 1, 9)])
     assert echo.defaults == {"n": 8} and echo.players == ("black",)

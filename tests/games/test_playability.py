@@ -20,23 +20,44 @@ WHITE = " People need to drive to shops and to work."
 CASES = {
     "Condense": ([" sailor ocean storm hungry kids"], [" Quarterly earnings spreadsheet"], None),
     "Contrast": ([" sailor ocean storm hungry kids"], [" girl books secret locked room"], None),
-    "Synthesize": ([" sailor, girl with books, machine baking"],
-                   [" Quarterly earnings spreadsheet"], None),
+    "Synthesize": (
+        [" sailor, girl with books, machine baking"],
+        [" Quarterly earnings spreadsheet"],
+        None,
+    ),
     "TwoWays": ([" And here is another story."], [NOISE], None),
-    "Horizon": ([" He sailed far", " to a quiet island"],
-                [" He cast his nets", " but caught no fish"], [" qx7 zebra", " tax form"]),
+    "Horizon": (
+        [" He sailed far", " to a quiet island"],
+        [" He cast his nets", " but caught no fish"],
+        [" qx7 zebra", " tax form"],
+    ),
     "Alethiometer": ([" ship storm fish"], [" crown dragon castle"], [" qx7"]),
-    "Intruder": ([" Nobody knew which door it opened."],
-                 [" The wind was cold and the waves were high."], [NOISE]),
+    "Intruder": (
+        [" Nobody knew which door it opened."],
+        [" The wind was cold and the waves were high."],
+        [NOISE],
+    ),
     "WhatIf": ([" find a treasure chest, so he dived into the sea"], [" sail home"], [NOISE]),
-    "Fresh": ([" see his son again before winter."], [" catch enough fish to feed his family."],
-              [NOISE]),
-    "Taboo": ([" What tall African animal has a very long neck?"],
-              [" What is the capital of France?"], None),
-    "Lipogram": (["Fishing, boat, cold wind, no fish"], [" tax forms and accounting"],
-                 [" the sea"]),
-    "Debate": ([" Fumes make the air dirty and traffic hurts children.", WHITE],
-               [" The recipe needs two eggs and flour.", WHITE], None),
+    "Fresh": (
+        [" see his son again before winter."],
+        [" catch enough fish to feed his family."],
+        [NOISE],
+    ),
+    "Taboo": (
+        [" What tall African animal has a very long neck?"],
+        [" What is the capital of France?"],
+        None,
+    ),
+    "Lipogram": (
+        ["Fishing, boat, cold wind, no fish"],
+        [" tax forms and accounting"],
+        [" the sea"],
+    ),
+    "Debate": (
+        [" Fumes make the air dirty and traffic hurts children.", WHITE],
+        [" The recipe needs two eggs and flour.", WHITE],
+        None,
+    ),
 }
 
 

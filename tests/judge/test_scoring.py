@@ -73,9 +73,7 @@ def test_batched_equals_unbatched(judge32):
 
 
 def test_token_cap_splits_batches_without_changing_scores(judge32):
-    capped = load_judge(
-        "tiny-random-gpt2", dtype="float32", cache_size=0, max_tokens_per_batch=24
-    )
+    capped = load_judge("tiny-random-gpt2", dtype="float32", cache_size=0, max_tokens_per_batch=24)
     calls = []
     original = capped._forward_bits
     capped._forward_bits = lambda layouts: calls.append(len(layouts)) or original(layouts)

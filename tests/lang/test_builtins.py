@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from .lang_stubs import StubScorer, WordCodec, xent
 
 from xent_envs.errors import XentRuntimeError
 from xent_envs.lang import BUILTINS, Machine, load, play
 from xent_envs.lang.builtins import remove_common_words
+
+from .lang_stubs import StubScorer, WordCodec, xent
 
 
 def value(expression: str, register: str = "s", setup: str = "") -> str:
@@ -27,8 +28,9 @@ def reward(expression: str, setup: str = "") -> float:
 
 def condition(expression: str, setup: str = "") -> bool:
     codec = WordCodec()
-    m = Machine(load(f'elicit(env, x, 1)\n{setup}\nensure({expression})'), codec,
-                max_ensure_failures=1)
+    m = Machine(
+        load(f"elicit(env, x, 1)\n{setup}\nensure({expression})"), codec, max_ensure_failures=1
+    )
     return play(m, StubScorer(codec).score_batch, lambda r: "").reason == "finished"
 
 
@@ -50,7 +52,9 @@ def test_token_builtins_use_the_codec() -> None:
 
 
 def test_remove_common_words() -> None:
-    assert value('remove_common_words("The cat, the HAT and a dog", "cat hat the")') == ", and a dog"
+    assert (
+        value('remove_common_words("The cat, the HAT and a dog", "cat hat the")') == ", and a dog"
+    )
     assert value('remove_common_words("a cat sat", ["cat", "a"])') == "sat"
     assert remove_common_words("catalog cat", {"cat"}) == "catalog"
     assert remove_common_words("x", set()) == "x"
@@ -82,5 +86,6 @@ def test_shaping_needs_a_positive_scale() -> None:
 
 def test_every_builtin_is_documented() -> None:
     assert all(b.doc for b in BUILTINS.values())
-    assert {"story", "generate_list", "generate_masked", "generate_list_next_token"} == \
-        {name for name, b in BUILTINS.items() if b.map_text}
+    assert {"story", "generate_list", "generate_masked", "generate_list_next_token"} == {
+        name for name, b in BUILTINS.items() if b.map_text
+    }

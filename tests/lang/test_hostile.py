@@ -13,7 +13,7 @@ from xent_envs.lang import load
 HOSTILE = [
     'assign(s=__import__("os").system("touch {marker}"))',
     'assign(s=open("{marker}", "w"))',
-    'assign(s=exec("open(\'{marker}\', \'w\')"))',
+    "assign(s=exec(\"open('{marker}', 'w')\"))",
     'assign(s=eval("1"))',
     "assign(s=s.__class__)",
     "assign(s=s.join(l))",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from .lang_stubs import StubScorer, WordCodec, xent
 
 from xent_envs.errors import ConfigError, XentCheckError, XentRuntimeError
 from xent_envs.lang import (
@@ -19,6 +18,8 @@ from xent_envs.lang import (
     play,
 )
 from xent_envs.score import Score
+
+from .lang_stubs import StubScorer, WordCodec, xent
 
 
 def machine(source: str, **options) -> tuple[Machine, StubScorer]:
@@ -39,10 +40,13 @@ def kinds(m: Machine) -> list[str]:
 
 # -- assign / elicit -------------------------------------------------------------------------
 
+
 def test_assign_evaluates_string_operators() -> None:
-    m, _ = run('assign(s="once upon a time", t="x")\n'
-               'assign(x=s // " a", y=s % "upon ", p=s + t, x1=s // "zz", y1=s % "zz")\n'
-               "elicit(env, x2, 3)")
+    m, _ = run(
+        'assign(s="once upon a time", t="x")\n'
+        'assign(x=s // " a", y=s % "upon ", p=s + t, x1=s // "zz", y1=s % "zz")\n'
+        "elicit(env, x2, 3)"
+    )
     st = m._state.registers
     assert st["x"].text == "once upon" and st["y"].text == "a time"
     assert st["p"].text == "once upon a timex"
@@ -53,8 +57,12 @@ def test_elicit_request_and_move_cut_to_budget() -> None:
     m, _ = machine("elicit(x, 3)\nreveal(x)")
     request = m.advance()
     assert isinstance(request, ElicitRequest)
-    assert (request.player, request.register, request.max_tokens, request.line) == \
-        ("black", "x", 3, 1)
+    assert (request.player, request.register, request.max_tokens, request.line) == (
+        "black",
+        "x",
+        3,
+        1,
+    )
     assert m.advance() is request  # asking again gives the same request
     m.provide_move("one two three four five")
     assert m._state.registers["x"].text == "one two three"
@@ -83,6 +91,7 @@ def test_move_without_pending_elicit_is_an_error() -> None:
 
 
 # -- scores ------------------------------------------------------------------------------
+
 
 def test_xed_asks_for_scores_once_and_caches_the_baseline() -> None:
     m, scorer = machine('assign(s="the mat")\nelicit(x, 5)\nreward(xed(s | x))', rounds=2)
@@ -117,11 +126,13 @@ def test_zero_sum_pair_and_other_players() -> None:
 
 
 def test_score_arithmetic_and_shaping() -> None:
-    m, _ = run('assign(s="abcd")\n'
-               "reward(2 * xent(s) - xent(s) * 0.5 + -xent(s))\n"
-               "reward(alice, punish_negative(nex(s), 2))\n"
-               "reward(bob, reward_positive(nex(s), 2))\n"
-               "reward(carol, punish_negative(xent(s)))")
+    m, _ = run(
+        'assign(s="abcd")\n'
+        "reward(2 * xent(s) - xent(s) * 0.5 + -xent(s))\n"
+        "reward(alice, punish_negative(nex(s), 2))\n"
+        "reward(bob, reward_positive(nex(s), 2))\n"
+        "reward(carol, punish_negative(xent(s)))"
+    )
     assert m.scores[0]["black"] == pytest.approx(2.0)
     assert m.scores[0]["alice"] == -8.0 and m.scores[0]["bob"] == -2.0
     assert m.scores[0]["carol"] == 4.0 / 64
@@ -159,8 +170,10 @@ def test_ensure_returns_to_the_elicit_with_feedback() -> None:
     m.provide_scores(scorer.score_batch(request.items))
     retry = m.advance()
     assert isinstance(retry, ElicitRequest) and retry.register == "x"
-    assert retry.feedback == ("Your move was refused by line 3: ensure(xed(s | x) > 0) "
-                              "(failure 1 of at most 10). Try again.")
+    assert retry.feedback == (
+        "Your move was refused by line 3: ensure(xed(s | x) > 0) "
+        "(failure 1 of at most 10). Try again."
+    )
     m.provide_move("an answer")
     over = play(m, scorer.score_batch, lambda r: "unused")
     assert over.reason == "finished"
@@ -178,8 +191,9 @@ def test_ensure_limit_ends_the_game_as_truncated() -> None:
 
 
 def test_ensure_counter_resets_on_success() -> None:
-    source = ('assign(s="apple")\nbeacon(flag_1)\nelicit(x, 4)\nensure(xed(s | x) > 0)\n'
-              "replay(flag_1, 3)")
+    source = (
+        'assign(s="apple")\nbeacon(flag_1)\nelicit(x, 4)\nensure(xed(s | x) > 0)\nreplay(flag_1, 3)'
+    )
     moves = ["no", "a", "no", "no", "a", "no", "a", "a"]
     m, over = run(source, moves, max_ensure_failures=3)
     assert over.reason == "finished"
@@ -194,7 +208,7 @@ def test_ensure_with_boolean_builtins_and_string_equality() -> None:
 
 
 def test_is_true_compares_true_and_false() -> None:
-    m, scorer = machine('elicit(x, 5)\nensure(is_true(x), is_false(x))')
+    m, scorer = machine("elicit(x, 5)\nensure(is_true(x), is_false(x))")
     m.advance()
     m.provide_move("sky")
     request = m.advance()
@@ -208,9 +222,13 @@ def test_is_true_compares_true_and_false() -> None:
 
 # -- reveal and visibility ---------------------------------------------------------------
 
+
 def test_visibility_public_omniscient_and_revealed() -> None:
-    m, _ = machine('assign(s="secret", p="public")\nreveal(alice, s)\nassign(s="changed")\n'
-                   "elicit(alice, x, 3)\nelicit(x1, 3)", statics={"a": "static"})
+    m, _ = machine(
+        'assign(s="secret", p="public")\nreveal(alice, s)\nassign(s="changed")\n'
+        "elicit(alice, x, 3)\nelicit(x1, 3)",
+        statics={"a": "static"},
+    )
     alice = m.advance()
     assert alice.visible == {"a": "static", "p": "public", "s": "secret"}
     m.provide_move("hi")
@@ -226,9 +244,12 @@ def test_reveal_defaults_to_black_and_renders_lists() -> None:
 
 # -- beacon / replay, rounds ---------------------------------------------------------------
 
+
 def test_replay_loops_n_times_and_resets() -> None:
-    source = ('assign(s="abc")\nbeacon(flag_1)\nelicit(x, 3)\nbeacon(flag_2)\nreward(xent(s))\n'
-              "replay(flag_2, 1)\nreplay(flag_1, 2)")
+    source = (
+        'assign(s="abc")\nbeacon(flag_1)\nelicit(x, 3)\nbeacon(flag_2)\nreward(xent(s))\n'
+        "replay(flag_2, 1)\nreplay(flag_1, 2)"
+    )
     m, _ = run(source)
     assert kinds(m).count("elicit") == 3
     assert kinds(m).count("reward") == 3 * 2 * 2  # black and white, twice per elicit
@@ -236,8 +257,9 @@ def test_replay_loops_n_times_and_resets() -> None:
 
 
 def test_rounds_empty_registers_keep_statics_and_cache() -> None:
-    m, scorer = machine('elicit(x, 3)\nassign(y=y + x)\nreward(xent(y))', rounds=3,
-                        statics={"b": "kept"})
+    m, scorer = machine(
+        "elicit(x, 3)\nassign(y=y + x)\nreward(xent(y))", rounds=3, statics={"b": "kept"}
+    )
     moves = iter(["ab", "ab", "ab"])
     over = play(m, scorer.score_batch, lambda r: next(moves))
     assert over == GameOver("finished", "all 3 round(s) played")
@@ -262,6 +284,7 @@ def test_string_growth_is_bounded() -> None:
 
 
 # -- snapshots ---------------------------------------------------------------------------
+
 
 def test_snapshot_branches_are_independent() -> None:
     m, scorer = machine('assign(s="the mat")\nelicit(x, 5)\nreward(xed(s | x))')
@@ -288,8 +311,10 @@ def test_snapshot_of_another_program_is_refused() -> None:
 
 # -- randomness ---------------------------------------------------------------------------
 
-SAMPLING = ('assign(l=["a", "b", "c", "d", "e", "f", "g", "h"])\nbeacon(flag_1)\n'
-            "assign(s=sample(l), l1=shuffle(l))\nreveal(s, l1)\nreplay(flag_1, 5)")
+SAMPLING = (
+    'assign(l=["a", "b", "c", "d", "e", "f", "g", "h"])\nbeacon(flag_1)\n'
+    "assign(s=sample(l), l1=shuffle(l))\nreveal(s, l1)\nreplay(flag_1, 5)"
+)
 
 
 def reveals(m: Machine) -> list[dict[str, str]]:
@@ -316,6 +341,7 @@ def test_sampling_is_stable_across_score_requests() -> None:
 
 # -- construction --------------------------------------------------------------------------
 
+
 def test_machine_refuses_uninstantiated_maps_and_bad_options() -> None:
     codec = WordCodec()
     with pytest.raises(ConfigError, match="instantiate_map"):
@@ -326,16 +352,24 @@ def test_machine_refuses_uninstantiated_maps_and_bad_options() -> None:
         Machine(load("elicit(x, 1)"), codec, statics={"s": "no"})
     with pytest.raises(XentCheckError):
         from xent_envs.lang import parse
+
         Machine(parse("elicit(z, 1)"), codec)
 
 
 # -- events ---------------------------------------------------------------------------------
 
+
 def test_event_log_json_round_trip() -> None:
     m, _ = run(ENSURE, ["zzz", "an apple"], rounds=2)
     data = json.loads(json.dumps([e.to_json() for e in m.events]))
     assert [event_from_json(d) for d in data] == m.events
-    assert {d["kind"] for d in data} == {"elicit", "move", "ensure_failed", "reward",
-                                         "round_end", "game_over"}
+    assert {d["kind"] for d in data} == {
+        "elicit",
+        "move",
+        "ensure_failed",
+        "reward",
+        "round_end",
+        "game_over",
+    }
     with pytest.raises(ValueError, match="unknown event kind"):
         event_from_json({"kind": "nope"})

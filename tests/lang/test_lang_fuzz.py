@@ -7,16 +7,61 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from .lang_stubs import SeededTextSource, StubScorer, WordCodec
 
 from xent_envs.errors import XentError
 from xent_envs.lang import Machine, instantiate_map, load
 
-REFERENCE = [p.read_text() for p in sorted((Path(__file__).parent / "reference_games").glob("*.xent"))]
-PIECES = ["(", ")", "[", "]", ",", "=", "|", "+", "-", "*", "//", "%", "<", ">=", "==", '"',
-          "'", "\\", "$n", "#", "\n", " ", "x", "s", "l", "a", "black", "flag_1", "xed(",
-          "story()", "elicit(", "ensure(", "replay(flag_1, 2)", "beacon(flag_1)", "10", "-1",
-          "1e9", "__", ".", ":", "lambda", "sample(l)", "is_true(", "reward("]
+from .lang_stubs import SeededTextSource, StubScorer, WordCodec
+
+REFERENCE = [
+    p.read_text() for p in sorted((Path(__file__).parent / "reference_games").glob("*.xent"))
+]
+PIECES = [
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "=",
+    "|",
+    "+",
+    "-",
+    "*",
+    "//",
+    "%",
+    "<",
+    ">=",
+    "==",
+    '"',
+    "'",
+    "\\",
+    "$n",
+    "#",
+    "\n",
+    " ",
+    "x",
+    "s",
+    "l",
+    "a",
+    "black",
+    "flag_1",
+    "xed(",
+    "story()",
+    "elicit(",
+    "ensure(",
+    "replay(flag_1, 2)",
+    "beacon(flag_1)",
+    "10",
+    "-1",
+    "1e9",
+    "__",
+    ".",
+    ":",
+    "lambda",
+    "sample(l)",
+    "is_true(",
+    "reward(",
+]
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -54,11 +99,14 @@ def test_random_token_soup(pieces: list[str]) -> None:
 @FUZZ
 @given(
     st.sampled_from(REFERENCE),
-    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.sampled_from(PIECES)),
-             min_size=1, max_size=4),
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.sampled_from(PIECES)),
+        min_size=1,
+        max_size=4,
+    ),
 )
 def test_mutated_reference_programs(source: str, edits: list[tuple[int, int, str]]) -> None:
     for position, cut, piece in edits:
         at = position % (len(source) + 1)
-        source = source[:at] + piece + source[at + cut:]
+        source = source[:at] + piece + source[at + cut :]
     exercise(source)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from .lang_stubs import ListTextSource, SeededTextSource
-
 from xent_envs.lang import TextSource, call_site_seed, instantiate_map, load
 
-SOURCE = ('assign(s=story(), s1=story(), l=generate_list("fruits", 2))\n'
-          "assign(l1=generate_masked(1), l2=generate_list_next_token(), l3=generate_list_next_token(2))")
+from .lang_stubs import ListTextSource, SeededTextSource
+
+SOURCE = (
+    'assign(s=story(), s1=story(), l=generate_list("fruits", 2))\n'
+    "assign(l1=generate_masked(1), l2=generate_list_next_token(), l3=generate_list_next_token(2))"
+)
 
 
 def test_instantiated_map_is_plain_text() -> None:
-    program = instantiate_map(load(SOURCE), ListTextSource(["A.", "B \"q\""]), seed=5)
+    program = instantiate_map(load(SOURCE), ListTextSource(["A.", 'B "q"']), seed=5)
     assert program.to_source() == (
         'assign(s="A.", s1="B \\"q\\"", l=["fruits 0", "fruits 1"])\n'
         'assign(l1=["the cat sat", "the [MASK] sat"], l2=["the cat", " sat"], '
-        'l3=["the cat", " sat"])\n')
+        'l3=["the cat", " sat"])\n'
+    )
     assert load(program.to_source()).to_source() == program.to_source()
 
 

@@ -106,19 +106,33 @@ def test_round_trip_preserves_meaning_of_parentheses() -> None:
 @pytest.mark.parametrize(
     ("source", "text"),
     [
-        ("elicit(x, 10", "line 1, column 13: expected ',' or ')' in the arguments of 'elicit', "
-                         "found end of line\n    elicit(x, 10\n                ^"),
-        ('assign(s="abc)', 'line 1, column 10: unterminated string: expected a closing " before '
-                           'the end of the line\n    assign(s="abc)\n             ^'),
+        (
+            "elicit(x, 10",
+            "line 1, column 13: expected ',' or ')' in the arguments of 'elicit', "
+            "found end of line\n    elicit(x, 10\n                ^",
+        ),
+        (
+            'assign(s="abc)',
+            'line 1, column 10: unterminated string: expected a closing " before '
+            'the end of the line\n    assign(s="abc)\n             ^',
+        ),
         ("x = 3", "line 1, column 3: expected '(' after 'x', found '='\n    x = 3\n      ^"),
-        ("elicit(x, 10); reward(xed(s))",
-         "line 1, column 14: unexpected character ';': write one instruction per line\n"
-         "    elicit(x, 10); reward(xed(s))\n                 ^"),
-        ("ensure(a < b < c)", "line 1, column 14: comparisons cannot be chained; compare two "
-                              "values at a time\n    ensure(a < b < c)\n                 ^"),
-        ("reward(xed(s),)x", "line 1, column 16: expected end of line after 'reward(...)', found "
-                             "name 'x' (write one instruction per line)\n"
-                             "    reward(xed(s),)x\n                   ^"),
+        (
+            "elicit(x, 10); reward(xed(s))",
+            "line 1, column 14: unexpected character ';': write one instruction per line\n"
+            "    elicit(x, 10); reward(xed(s))\n                 ^",
+        ),
+        (
+            "ensure(a < b < c)",
+            "line 1, column 14: comparisons cannot be chained; compare two "
+            "values at a time\n    ensure(a < b < c)\n                 ^",
+        ),
+        (
+            "reward(xed(s),)x",
+            "line 1, column 16: expected end of line after 'reward(...)', found "
+            "name 'x' (write one instruction per line)\n"
+            "    reward(xed(s),)x\n                   ^",
+        ),
     ],
 )
 def test_syntax_error_text(source: str, text: str) -> None:

@@ -5,20 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .lang_stubs import ListTextSource, StubScorer, WordCodec, xent
 
 from xent_envs.lang import ElicitRequest, Machine, instantiate_map, load, parse, play
+
+from .lang_stubs import ListTextSource, StubScorer, WordCodec, xent
 
 GAMES = Path(__file__).parent / "reference_games"
 S1, S2, S3 = "the cat sat on the mat", "a dog ran in the park", "birds sing at dawn"
 INTRO = "I have a fun story to tell you:"
-FRAME = ('Lyra bent over her Alethiometer. The dial spun to these symbols: "{}". '
-         'Lyra looked up and said "it tells me this":')
+FRAME = (
+    'Lyra bent over her Alethiometer. The dial spun to these symbols: "{}". '
+    'Lyra looked up and said "it tells me this":'
+)
 
 
 def play_game(name: str, moves: list[str]) -> tuple[Machine, list[ElicitRequest]]:
-    program = instantiate_map(load((GAMES / f"{name}.xent").read_text()),
-                              ListTextSource([S1, S2, S3]), seed=0)
+    program = instantiate_map(
+        load((GAMES / f"{name}.xent").read_text()), ListTextSource([S1, S2, S3]), seed=0
+    )
     codec = WordCodec()
     machine = Machine(program, codec)
     asked: list[ElicitRequest] = []
@@ -57,8 +61,12 @@ def test_reference_game_known_answer(name: str) -> None:
 
 def test_two_ways_matches_its_formula() -> None:
     t = " dawn park"
-    formula = (-xent(S2, INTRO + S1 + t) - xent(S1, INTRO + S2 + t)
-               + xent(S2, INTRO + S1) + xent(S1, INTRO + S2))
+    formula = (
+        -xent(S2, INTRO + S1 + t)
+        - xent(S1, INTRO + S2 + t)
+        + xent(S2, INTRO + S1)
+        + xent(S1, INTRO + S2)
+    )
     assert formula == EXPECTED["Two-Ways"][1]
 
 

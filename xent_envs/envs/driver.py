@@ -8,7 +8,7 @@ wave, until every machine waits for a move or is over.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from xent_envs.judge.base import Judge
 from xent_envs.lang import ElicitRequest, GameOver, Machine, ScoreRequest

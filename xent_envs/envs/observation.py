@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-__all__ = ["RoundRecord", "render_observation", "quote"]
+__all__ = ["RoundRecord", "quote", "render_observation"]
 
 
 def quote(text: str) -> str:
@@ -50,7 +50,9 @@ def render_observation(
     feedback: str | None,
 ) -> str:
     lines = [f"# {game} - round {round + 1}/{rounds}", rules.strip(), "## Visible"]
-    lines += [f"{name} = {quote(value)}" for name, value in sorted(visible.items())] or ["(nothing)"]
+    lines += [f"{name} = {quote(value)}" for name, value in sorted(visible.items())] or [
+        "(nothing)"
+    ]
     if history:
         lines.append("## Earlier rounds")
         for rec in history:

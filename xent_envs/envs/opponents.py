@@ -7,7 +7,8 @@ may read). Pass them as ``gym.make(..., opponents={"white": policy})``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 __all__ = ["Opponent", "echo_opponent"]
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import gymnasium as gym
 
@@ -24,14 +25,14 @@ from xent_envs.envs.driver import advance_all
 from xent_envs.envs.observation import RoundRecord, quote, render_observation
 from xent_envs.envs.opponents import Opponent, echo_opponent
 from xent_envs.errors import ConfigError, XentError
-from xent_envs.judge import load_judge
+from xent_envs.judge import DEFAULT_JUDGE, load_judge
 from xent_envs.judge.base import Judge
 from xent_envs.lang import ElicitRequest, GameOver, Machine, RewardEvent, instantiate_map, load
 from xent_envs.lang.names import MAIN_PLAYER
 from xent_envs.registry import GameInstance, GameSpace, game_space, list_games, register_game
 from xent_envs.spaces import TokenSequence, UnicodeText, as_token_ids
 
-__all__ = ["XentEnv", "MAIN_PLAYER", "MAX_MOVE_TOKENS", "MAX_OBSERVATION_CHARS"]
+__all__ = ["MAIN_PLAYER", "MAX_MOVE_TOKENS", "MAX_OBSERVATION_CHARS", "XentEnv"]
 
 MAX_MOVE_TOKENS = 64
 MAX_OBSERVATION_CHARS = 65536
@@ -65,12 +66,12 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         '# Condense - round 1/1'
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
         self,
         game: str | Sequence[str] = "Condense",
-        judge: str | Judge = "smollm2-135m",
+        judge: str | Judge = DEFAULT_JUDGE,
         *,
         render_mode: str | None = None,
         vary: Iterable[str] = (),
@@ -89,7 +90,8 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             except XentError:
                 register_game(GameDef.from_json(game_def))
         self.spaces: tuple[GameSpace, ...] = (
-            tuple(list_games()) if game == "*"
+            tuple(list_games())
+            if game == "*"
             else tuple(game_space(g) for g in ([game] if isinstance(game, str) else game))
         )
         self.vary = tuple(vary)
@@ -118,7 +120,10 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         self.space = game_space(self.instance.game)
         params = self.instance.param_dict
         self._machine = Machine(
-            self._map_program(self.instance), self.judge, rounds=params["rounds"], seed=self.instance.seed
+            self._map_program(self.instance),
+            self.judge,
+            rounds=params["rounds"],
+            seed=self.instance.seed,
         )
         self._event_mark = 0
         self._moves: list[tuple[int, str, str]] = []
@@ -127,9 +132,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         self._pending = self._run()
         return self._observation(), self._info()
 
-    def step(
-        self, action: Sequence[int]
-    ) -> tuple[str, float, bool, bool, dict[str, Any]]:
+    def step(self, action: Sequence[int]) -> tuple[str, float, bool, bool, dict[str, Any]]:
         if not isinstance(self._pending, ElicitRequest):
             raise gym.error.ResetNeeded("the episode is over (or never started): call reset()")
         request = self._pending
@@ -151,7 +154,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         reward = float(sum(t["total"] for t in terms))
         terminated = isinstance(self._pending, GameOver) and self._pending.reason == "finished"
         truncated = isinstance(self._pending, GameOver) and not terminated
-        self._feedback = self._pending.feedback if isinstance(self._pending, ElicitRequest) else None
+        self._feedback = (
+            self._pending.feedback if isinstance(self._pending, ElicitRequest) else None
+        )
         extra: dict[str, Any] = {
             "move": move,
             "move_tokens": len(kept),
@@ -202,7 +207,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
     def _draw_instance(self, options: dict[str, Any]) -> GameInstance:
         unknown = set(options) - {"instance", "params"}
         if unknown:
-            raise ConfigError(f"unknown reset options {sorted(unknown)}; valid: 'instance', 'params'")
+            raise ConfigError(
+                f"unknown reset options {sorted(unknown)}; valid: 'instance', 'params'"
+            )
         if "instance" in options:
             inst = options["instance"]
             return inst if isinstance(inst, GameInstance) else GameInstance.from_id(str(inst))
@@ -333,7 +340,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             "invalid_action": False,
         }
         if isinstance(request, ElicitRequest):
-            info.update(player=request.player, register=request.register, max_tokens=request.max_tokens)
+            info.update(
+                player=request.player, register=request.register, max_tokens=request.max_tokens
+            )
         info.update(extra)
         return info
 

@@ -6,13 +6,20 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import platform
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from xent_envs.evaluation.scoring import Leaderboard
 from xent_envs.evaluation.store import atomic_write_bytes, atomic_write_json
 
-__all__ = ["package_versions", "format_table", "markdown_report", "plot_leaderboard", "write_reports"]
+__all__ = [
+    "format_table",
+    "markdown_report",
+    "package_versions",
+    "plot_leaderboard",
+    "write_reports",
+]
 
 _PACKAGES = ("xent-envs", "gymnasium", "numpy", "torch", "transformers")
 
@@ -39,7 +46,7 @@ def _num(x: float, digits: int = 1) -> str:
 
 def format_table(board: Leaderboard) -> str:
     """The leaderboard as a Markdown table (also what ``xent-envs eval`` prints)."""
-    level = int(round(board.confidence * 100))
+    level = round(board.confidence * 100)
     lines = [
         f"| Rank | Agent | Score | {level}% CI | Raw bits | Maps | Errors | s/move | tokens/move |",
         "|---:|---|---:|---|---:|---:|---:|---:|---:|",
@@ -57,7 +64,9 @@ def _game_table(board: Leaderboard, attr: str, digits: int) -> str:
     head = "| Agent | " + " | ".join(board.games) + " |"
     rule = "|---|" + "---:|" * len(board.games)
     rows = [
-        f"| {r.agent} | " + " | ".join(_num(getattr(r, attr)[g], digits) for g in board.games) + " |"
+        f"| {r.agent} | "
+        + " | ".join(_num(getattr(r, attr)[g], digits) for g in board.games)
+        + " |"
         for r in board.rows
     ]
     return "\n".join([head, rule, *rows])

@@ -17,22 +17,24 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
 import time
 import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from xent_envs.errors import ConfigError, UnknownNameError, XentError
+from xent_envs.errors import ConfigError, UnknownNameError, XentError, did_you_mean
 from xent_envs.evaluation.report import package_versions, write_reports
 from xent_envs.evaluation.scoring import Leaderboard, leaderboard
 from xent_envs.evaluation.store import ResultsStore
+from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.seeding import derive_seed
 
-__all__ = ["EvalConfig", "evaluate", "play_map", "map_seed", "SECRET_OPTIONS"]
+__all__ = ["SECRET_OPTIONS", "EvalConfig", "evaluate", "map_seed", "play_map"]
 
 #: agent options never written to disk nor hashed (they do not change what is played)
 SECRET_OPTIONS = frozenset({"api_key"})
@@ -47,8 +49,7 @@ def map_seed(seed: int, game: str, index: int) -> int:
     >>> map_seed(0, "Condense", 0) == map_seed(0, "Condense", 0) != map_seed(0, "Condense", 1)
     True
     """
-    digest = hashlib.sha256(f"xent-eval:{seed}:{game}:{index}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
+    return derive_seed("xent-eval", seed, game, index)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class EvalConfig:
     maps: int = 2
     rounds: int | None = None
     seed: int = 0
-    judge: str = "smollm2-135m"
+    judge: str = DEFAULT_JUDGE
     agent_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     game_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     split: str | None = "eval"
@@ -87,7 +88,9 @@ class EvalConfig:
             name: {k: v for k, v in sorted(opts.items()) if k not in SECRET_OPTIONS}
             for name, opts in sorted(self.agent_options.items())
         }
-        data["game_params"] = {g: dict(sorted(p.items())) for g, p in sorted(self.game_params.items())}
+        data["game_params"] = {
+            g: dict(sorted(p.items())) for g, p in sorted(self.game_params.items())
+        }
         return data
 
     def key(self, judge_fingerprint: Mapping[str, Any]) -> str:
@@ -190,10 +193,14 @@ def play_map(env: Any, agent: Any, seed: int) -> dict[str, Any]:
     steps = record["steps"]
     rounds: dict[int, dict[str, Any]] = {}
     for step in steps:
-        slot = rounds.setdefault(step["round"], {"round": step["round"], "reward": 0.0, "steps": []})
+        slot = rounds.setdefault(
+            step["round"], {"round": step["round"], "reward": 0.0, "steps": []}
+        )
         slot["reward"] += step["reward"]
         slot["steps"].append(step)
-    round_scores = [float(s) for s in info.get("round_scores", [])] if record["status"] == "ok" else []
+    round_scores = (
+        [float(s) for s in info.get("round_scores", [])] if record["status"] == "ok" else []
+    )
     if not round_scores:
         round_scores = [r["reward"] for r in rounds.values()]
     for r, slot in rounds.items():
@@ -212,7 +219,8 @@ def play_map(env: Any, agent: Any, seed: int) -> dict[str, Any]:
     }
     stats = dict(getattr(agent, "stats", {}))
     record["agent_stats"] = {
-        k: v - stats_before.get(k, 0) if isinstance(v, (int, float)) else v for k, v in stats.items()
+        k: v - stats_before.get(k, 0) if isinstance(v, (int, float)) else v
+        for k, v in stats.items()
     }
     return record
 
@@ -272,8 +280,8 @@ def evaluate(
     unknown = [a for a in config.agents if a not in factories and a not in AGENTS]
     if unknown:
         valid = ", ".join([*AGENTS, *(f for f in factories if f not in AGENTS)])
-        close = difflib.get_close_matches(unknown[0], [*AGENTS, *factories], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = did_you_mean(unknown[0], [*AGENTS, *factories])
+        hint = f" ({close})" if close else ""
         raise UnknownNameError(
             f"unknown agent {', '.join(map(repr, unknown))}{hint}; valid agents: {valid}"
         )
@@ -282,7 +290,9 @@ def evaluate(
         raise ConfigError(f"maps must be at least 1, got {config.maps}")
     config_games = tuple(s.name for s in spaces)
     if config_games != config.games:
-        config = EvalConfig(**{**asdict(config), "games": config_games, "agents": tuple(config.agents)})
+        config = EvalConfig(
+            **{**asdict(config), "games": config_games, "agents": tuple(config.agents)}
+        )
 
     judge = load_judge(config.judge)
     fingerprint = dict(judge.fingerprint)
@@ -315,12 +325,16 @@ def evaluate(
         for space, index, name in todo:
             if name not in agents:
                 options = dict(config.agent_options.get(name, {}))
-                agents[name] = factories[name](**options) if name in factories else make_agent(name, **options)
+                agents[name] = (
+                    factories[name](**options) if name in factories else make_agent(name, **options)
+                )
             if space.name not in envs:
                 params = dict(config.game_params.get(space.name, {}))
                 if config.rounds is not None:
                     params["rounds"] = config.rounds
-                envs[space.name] = gym.make(space.env_id, judge=config.judge, split=config.split, **params)
+                envs[space.name] = gym.make(
+                    space.env_id, judge=config.judge, split=config.split, **params
+                )
             seed = map_seed(config.seed, space.name, index)
             if bar is not None:
                 bar.set_postfix_str(f"{space.name} #{index} {name}")
@@ -329,7 +343,10 @@ def evaluate(
             store.save(record)
             if record["status"] == "error":
                 err = record["error"]
-                note(f"{name} failed on {space.name} map {index} ({err['where']}): {err['type']}: {err['message']}")
+                note(
+                    f"{name} failed on {space.name} map {index} ({err['where']}): "
+                    f"{err['type']}: {err['message']}"
+                )
             if bar is not None:
                 bar.update(1)
     finally:

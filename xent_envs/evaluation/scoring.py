@@ -21,12 +21,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-__all__ = ["AgentResult", "Leaderboard", "normalise_map", "leaderboard"]
+__all__ = ["AgentResult", "Leaderboard", "leaderboard", "normalise_map"]
 
 
 def normalise_map(scores: Mapping[str, float | None]) -> dict[str, float] | None:

@@ -9,22 +9,24 @@ another configuration and is refused, so results of different configurations nev
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from xent_envs.errors import ConfigError, XentError
 
 __all__ = [
-    "ResultsStore",
-    "RunConflictError",
-    "ResultsWriteError",
-    "atomic_write_json",
-    "atomic_write_bytes",
     "RUN_FILE",
+    "ResultsStore",
+    "ResultsWriteError",
+    "RunConflictError",
+    "atomic_write_bytes",
+    "atomic_write_json",
 ]
 
 RUN_FILE = "run.json"
@@ -58,10 +60,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise ResultsWriteError(
                 exc.errno,

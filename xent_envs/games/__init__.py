@@ -16,20 +16,26 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from xent_envs.errors import ConfigError
 
-__all__ = ["GameDef", "ParamDef", "builtin_games", "RESERVED_PARAMETERS"]
+__all__ = ["RESERVED_PARAMETERS", "GameDef", "ParamDef", "builtin_games"]
 
 #: Parameters the registry adds to every game; a card that defines one is an error.
 RESERVED_PARAMETERS = ("rounds", "story_tokens")
 
 _TYPES = {"int": int, "float": float, "str": str}
 _CARD_DEFAULTS: dict[str, Any] = {
-    "summary": "", "description": "", "skill": "", "reward": "", "players": ("black",), "tags": (),
+    "summary": "",
+    "description": "",
+    "skill": "",
+    "reward": "",
+    "players": ("black",),
+    "tags": (),
 }
 _CARD_FIELDS = tuple(_CARD_DEFAULTS)
 
@@ -81,8 +87,10 @@ class GameDef:
         """
         unknown = set(metadata) - set(_CARD_FIELDS) - {"parameters"}
         if unknown:
-            raise ConfigError(f"unknown game metadata {sorted(unknown)}; expected some of "
-                              f"{', '.join(_CARD_FIELDS)}, parameters")
+            raise ConfigError(
+                f"unknown game metadata {sorted(unknown)}; expected some of "
+                f"{', '.join(_CARD_FIELDS)}, parameters"
+            )
         params = metadata.pop("parameters", {})
         if not isinstance(params, Mapping):
             params = {p.name: _spec(p) for p in params}
@@ -91,9 +99,12 @@ class GameDef:
     def to_json(self) -> dict[str, Any]:
         """The card as a JSON-ready dict, with the program under ``source``."""
         return {
-            "name": self.name, "source": self.source,
-            **{k: getattr(self, k) if k not in ("players", "tags") else list(getattr(self, k))
-               for k in _CARD_FIELDS},
+            "name": self.name,
+            "source": self.source,
+            **{
+                k: getattr(self, k) if k not in ("players", "tags") else list(getattr(self, k))
+                for k in _CARD_FIELDS
+            },
             "parameters": {p.name: _spec(p) for p in self.parameters},
         }
 
@@ -111,8 +122,9 @@ def _load_all() -> tuple[GameDef, ...]:
         if card.name.endswith(".toml"):
             stem = card.name[: -len(".toml")]
             program = folder / f"{stem}.xent"
-            games.append(_game(stem, tomllib.loads(card.read_text("utf-8")),
-                               program.read_text("utf-8")))
+            games.append(
+                _game(stem, tomllib.loads(card.read_text("utf-8")), program.read_text("utf-8"))
+            )
     return tuple(games)
 
 
@@ -129,25 +141,37 @@ def _game(stem: str, card: Mapping[str, Any], source: str, strict: bool = True) 
     """Build and validate a ``GameDef``; ``strict`` (the built-in cards) requires every field."""
     where = f"games/{stem}.toml" if strict else f"game {stem!r}"
     if card.get("name") != stem:
-        raise ConfigError(f"{where}: name is {card.get('name')!r}; expected {stem!r} (the file name)")
+        raise ConfigError(
+            f"{where}: name is {card.get('name')!r}; expected {stem!r} (the file name)"
+        )
     missing = [k for k in _CARD_FIELDS if k not in card]
     if strict and missing:
         raise ConfigError(f"{where}: missing {', '.join(missing)}")
     fields = {**_CARD_DEFAULTS, **{k: card[k] for k in _CARD_FIELDS if k in card}}
-    params = tuple(_param(where, name, spec)
-                   for name, spec in card.get("parameters", {}).items())
+    params = tuple(_param(where, name, spec) for name, spec in card.get("parameters", {}).items())
     return GameDef(
-        name=stem, source=source, summary=fields["summary"], description=fields["description"],
-        skill=fields["skill"], reward=fields["reward"], players=tuple(fields["players"]),
-        tags=tuple(fields["tags"]), parameters=params,
+        name=stem,
+        source=source,
+        summary=fields["summary"],
+        description=fields["description"],
+        skill=fields["skill"],
+        reward=fields["reward"],
+        players=tuple(fields["players"]),
+        tags=tuple(fields["tags"]),
+        parameters=params,
     )
 
 
 def _spec(p: ParamDef) -> dict[str, Any]:
     """A parameter in the card's TOML form (the keys that are set)."""
-    spec = {"type": p.type, "default": p.default, "low": p.low, "high": p.high,
-            "choices": list(p.choices) if p.choices is not None else None,
-            "description": p.description}
+    spec = {
+        "type": p.type,
+        "default": p.default,
+        "low": p.low,
+        "high": p.high,
+        "choices": list(p.choices) if p.choices is not None else None,
+        "description": p.description,
+    }
     return {k: v for k, v in spec.items() if v is not None}
 
 
@@ -156,10 +180,14 @@ def _param(where: str, name: str, spec: dict[str, Any]) -> ParamDef:
         raise ConfigError(f"{where}: parameter {name!r} is added by the registry; remove it")
     kind = spec.get("type")
     if kind not in _TYPES:
-        raise ConfigError(f"{where}: parameter {name!r} has type {kind!r}; expected one of "
-                          f"{', '.join(_TYPES)}")
+        raise ConfigError(
+            f"{where}: parameter {name!r} has type {kind!r}; expected one of {', '.join(_TYPES)}"
+        )
     param = ParamDef(
-        name=name, type=kind, default=spec.get("default"), low=spec.get("low"),
+        name=name,
+        type=kind,
+        default=spec.get("default"),
+        low=spec.get("low"),
         high=spec.get("high"),
         choices=tuple(spec["choices"]) if "choices" in spec else None,
         description=spec.get("description", ""),
@@ -167,14 +195,23 @@ def _param(where: str, name: str, spec: dict[str, Any]) -> ParamDef:
     values = [param.default, param.low, param.high, *(param.choices or ())]
     wrong = [v for v in values if v is not None and not _is_type(v, kind)]
     if param.default is None or wrong:
-        raise ConfigError(f"{where}: parameter {name!r} needs a default and values of type "
-                          f"{kind}; found {wrong or [None]}")
-    if param.low is not None and param.high is not None and not param.low <= param.default <= param.high:
-        raise ConfigError(f"{where}: parameter {name!r} default {param.default!r} is outside "
-                          f"[{param.low}, {param.high}]")
+        raise ConfigError(
+            f"{where}: parameter {name!r} needs a default and values of type "
+            f"{kind}; found {wrong or [None]}"
+        )
+    if (
+        param.low is not None
+        and param.high is not None
+        and not param.low <= param.default <= param.high
+    ):
+        raise ConfigError(
+            f"{where}: parameter {name!r} default {param.default!r} is outside "
+            f"[{param.low}, {param.high}]"
+        )
     if param.choices is not None and param.default not in param.choices:
-        raise ConfigError(f"{where}: parameter {name!r} default {param.default!r} is not one of "
-                          f"its choices")
+        raise ConfigError(
+            f"{where}: parameter {name!r} default {param.default!r} is not one of its choices"
+        )
     return param
 
 

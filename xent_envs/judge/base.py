@@ -7,11 +7,12 @@ speed comes from (see DESIGN.md, "Data flow").
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from xent_envs.score import Score
 
-__all__ = ["Judge", "Codec", "first_n_tokens", "last_n_tokens"]
+__all__ = ["Codec", "Judge", "first_n_tokens", "last_n_tokens"]
 
 
 @runtime_checkable

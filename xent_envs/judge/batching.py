@@ -7,9 +7,10 @@ Rows are right-padded: real tokens keep positions 0..n-1, so no position ids are
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["plan_batches", "pad_right"]
+__all__ = ["pad_right", "plan_batches"]
 
 
 def plan_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:

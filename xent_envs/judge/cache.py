@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 __all__ = ["LRUCache"]
 
@@ -57,5 +58,9 @@ class LRUCache(Generic[V]):
 
     def info(self) -> dict[str, int]:
         """``{"size", "maxsize", "hits", "misses"}``."""
-        return {"size": len(self._data), "maxsize": self.maxsize, "hits": self.hits,
-                "misses": self.misses}
+        return {
+            "size": len(self._data),
+            "maxsize": self.maxsize,
+            "hits": self.hits,
+            "misses": self.misses,
+        }

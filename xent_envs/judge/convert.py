@@ -15,12 +15,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from filelock import FileLock
 
-__all__ = ["cache_root", "sha256_file", "cached_folder", "read_manifest", "MANIFEST"]
+__all__ = ["MANIFEST", "cache_root", "cached_folder", "read_manifest", "sha256_file"]
 
 MANIFEST = "manifest.json"
 _FORMAT = 1

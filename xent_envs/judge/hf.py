@@ -25,8 +25,9 @@ import inspect
 import math
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from xent_envs.errors import ConfigError, ContextLengthError, JudgeError, ModelNotFoundError
 from xent_envs.judge.base import first_n_tokens, last_n_tokens
@@ -34,7 +35,7 @@ from xent_envs.judge.batching import pad_right, plan_batches
 from xent_envs.judge.cache import LRUCache
 from xent_envs.score import Score
 
-__all__ = ["TransformersJudge", "CPU_DEFAULT_DTYPE", "clean_text"]
+__all__ = ["CPU_DEFAULT_DTYPE", "TransformersJudge", "clean_text"]
 
 # Measured on a 2-core AVX-512 (with bf16) CPU for the scoring workload: bfloat16 794 scored
 # tokens/s, float32 547 (benchmarks/README.md, "Judge").
@@ -316,12 +317,14 @@ class TransformersJudge:
         # Position p predicts token p + 1: the scored tokens first..n-1 read positions
         # first-1..n-2.
         batch_index = torch.cat(
-            [torch.full((len(row) - first,), r, dtype=torch.long)
-             for r, (row, first) in enumerate(layouts)]
+            [
+                torch.full((len(row) - first,), r, dtype=torch.long)
+                for r, (row, first) in enumerate(layouts)
+            ]
         ).to(self.device)
-        pos_index = torch.cat(
-            [torch.arange(first - 1, len(row) - 1) for row, first in layouts]
-        ).to(self.device)
+        pos_index = torch.cat([torch.arange(first - 1, len(row) - 1) for row, first in layouts]).to(
+            self.device
+        )
         targets = ids[batch_index, pos_index + 1]
         with torch.inference_mode():
             if self._head_only:
@@ -368,7 +371,7 @@ class TransformersJudge:
                 full = self.model(input_ids=probe).logits.float()
                 hidden = self.model.base_model(input_ids=probe)[0]
                 mine = head(hidden).float()
-        except Exception:  # noqa: BLE001 - any failure means: use the plain path
+        except Exception:
             return False
         return bool(torch.allclose(full, mine, rtol=1e-3, atol=1e-3))
 
@@ -406,8 +409,10 @@ class TransformersJudge:
         end_ids = {self.start_token_id, self.tokenizer.eos_token_id}
         new: list[int] = []
         # transformers 5 renamed `past_key_values` to `cache`; accept both generations.
-        cache_arg = "cache" if "cache" in inspect.signature(self.model.forward).parameters else (
-            "past_key_values"
+        cache_arg = (
+            "cache"
+            if "cache" in inspect.signature(self.model.forward).parameters
+            else ("past_key_values")
         )
         past = None
         step_ids = torch.tensor([prompt_ids], device=self.device)

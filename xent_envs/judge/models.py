@@ -7,23 +7,22 @@ folder holding a causal LM. A loaded judge is cached per process by (name, optio
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import ConfigError, ModelNotFoundError, UnknownNameError
+from xent_envs.errors import ConfigError, ModelNotFoundError, UnknownNameError, did_you_mean
 
 __all__ = [
     "DEFAULT_JUDGE",
     "KNOWN_JUDGES",
-    "SMOLLM2_WHEEL",
     "SMOLLM2_INSTALL",
+    "SMOLLM2_WHEEL",
+    "find_smollm2_gguf",
     "load_judge",
     "smollm2_folder",
-    "find_smollm2_gguf",
 ]
 
 DEFAULT_JUDGE = "smollm2-135m"
@@ -98,14 +97,14 @@ def smollm2_folder(module: str = SMOLLM2_WHEEL, root: Path | None = None) -> tup
 
 
 def _suggest(name: str) -> str:
-    close = difflib.get_close_matches(name, list(KNOWN_JUDGES), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(name, KNOWN_JUDGES)
+    return f" ({hint})" if hint else ""
 
 
 def _build(name: str, options: dict[str, Any]) -> Any:
     from xent_envs.judge.hf import TransformersJudge
 
-    if name == "smollm2-135m":
+    if name == DEFAULT_JUDGE:
         folder, manifest = smollm2_folder()
         return TransformersJudge.from_pretrained(
             str(folder),

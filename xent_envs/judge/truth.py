@@ -11,7 +11,7 @@ from typing import Any
 
 from xent_envs.score import Score
 
-__all__ = ["truth_prompt", "truth_requests", "truth_verdict", "is_true", "is_false"]
+__all__ = ["is_false", "is_true", "truth_prompt", "truth_requests", "truth_verdict"]
 
 _EXAMPLES = (
     ("Water freezes at zero degrees Celsius.", "true"),

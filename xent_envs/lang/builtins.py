@@ -26,13 +26,13 @@ from xent_envs.lang.values import BOOL, LIST, NUMBER, SCORE, STRING, Text, Value
 from xent_envs.score import Score
 
 __all__ = [
-    "Context",
-    "Builtin",
     "BUILTINS",
     "MAP_TEXT_BUILTINS",
+    "Builtin",
+    "Context",
     "cut_to_tokens",
-    "word_set",
     "remove_common_words",
+    "word_set",
 ]
 
 
@@ -141,7 +141,9 @@ def _remove_common_words(ctx: Context, target: Text, other: Value) -> Text:
 def _shaped(score: Score, k: int | float, punish: bool) -> Score:
     # punish_negative: losses weigh k times, gains 1/k; reward_positive: the other way round.
     if k <= 0:
-        raise XentRuntimeError(f"the scale of punish_negative/reward_positive must be positive, got {k}")
+        raise XentRuntimeError(
+            f"the scale of punish_negative/reward_positive must be positive, got {k}"
+        )
     negative = score.total < 0
     factor = k if negative == punish else 1 / k
     return factor * score
@@ -171,45 +173,111 @@ def _builtins() -> dict[str, Builtin]:
         Builtin("nex", (_S,), SCORE, lambda c, s: -_xent(c, s), "-xent(s | x)"),
         Builtin("dex", (_S,), SCORE, lambda c, s: -_xed(c, s), "-xed(s | x)"),
         Builtin("is_true", (_S,), BOOL, _is_true, "the judge deems the statement true"),
-        Builtin("is_false", (_S,), BOOL, lambda c, s: not _is_true(c, s),
-                "the judge deems the statement false"),
-        Builtin("first_n_tokens", (_S, _N), STRING,
-                lambda c, s, n: Text(cut_to_tokens(c, s.text, n)),
-                "the first n judge tokens of s"),
-        Builtin("last_n_tokens", (_S, _N), STRING,
-                lambda c, s, n: Text(last_n_tokens(c, s.text, max(0, int(n)))),
-                "the last n judge tokens of s"),
-        Builtin("remove_common_words", (_S, _SL), STRING, _remove_common_words,
-                "x without the words it shares with s (or without the items of a list)"),
-        Builtin("only_uses_words", (_SL, _S), BOOL,
-                lambda c, allowed, x: set(x.text.split()) <= set(_words(allowed)),
-                "every word of x is one of the allowed words"),
-        Builtin("only_uses_chars", (_S, _S), BOOL,
-                lambda c, allowed, x: set(x.text) <= set(allowed.text),
-                "every character of x is one of the allowed characters"),
-        Builtin("common_word_set", (_S, _S), LIST,
-                lambda c, a, b: tuple(sorted(word_set(a.text) & word_set(b.text))),
-                "the lower-case words two texts share, sorted"),
-        Builtin("word_set", (_S,), LIST, lambda c, s: tuple(sorted(word_set(s.text))),
-                "the distinct lower-case words of a text, sorted"),
-        Builtin("num_words", (_S,), NUMBER, lambda c, s: len(word_set(s.text)),
-                "the number of distinct words (as the reference engine counts)"),
-        Builtin("len", (_SL,), NUMBER,
-                lambda c, v: len(v.text) if isinstance(v, Text) else len(v),
-                "characters of a string, items of a list"),
+        Builtin(
+            "is_false",
+            (_S,),
+            BOOL,
+            lambda c, s: not _is_true(c, s),
+            "the judge deems the statement false",
+        ),
+        Builtin(
+            "first_n_tokens",
+            (_S, _N),
+            STRING,
+            lambda c, s, n: Text(cut_to_tokens(c, s.text, n)),
+            "the first n judge tokens of s",
+        ),
+        Builtin(
+            "last_n_tokens",
+            (_S, _N),
+            STRING,
+            lambda c, s, n: Text(last_n_tokens(c, s.text, max(0, int(n)))),
+            "the last n judge tokens of s",
+        ),
+        Builtin(
+            "remove_common_words",
+            (_S, _SL),
+            STRING,
+            _remove_common_words,
+            "x without the words it shares with s (or without the items of a list)",
+        ),
+        Builtin(
+            "only_uses_words",
+            (_SL, _S),
+            BOOL,
+            lambda c, allowed, x: set(x.text.split()) <= set(_words(allowed)),
+            "every word of x is one of the allowed words",
+        ),
+        Builtin(
+            "only_uses_chars",
+            (_S, _S),
+            BOOL,
+            lambda c, allowed, x: set(x.text) <= set(allowed.text),
+            "every character of x is one of the allowed characters",
+        ),
+        Builtin(
+            "common_word_set",
+            (_S, _S),
+            LIST,
+            lambda c, a, b: tuple(sorted(word_set(a.text) & word_set(b.text))),
+            "the lower-case words two texts share, sorted",
+        ),
+        Builtin(
+            "word_set",
+            (_S,),
+            LIST,
+            lambda c, s: tuple(sorted(word_set(s.text))),
+            "the distinct lower-case words of a text, sorted",
+        ),
+        Builtin(
+            "num_words",
+            (_S,),
+            NUMBER,
+            lambda c, s: len(word_set(s.text)),
+            "the number of distinct words (as the reference engine counts)",
+        ),
+        Builtin(
+            "len",
+            (_SL,),
+            NUMBER,
+            lambda c, v: len(v.text) if isinstance(v, Text) else len(v),
+            "characters of a string, items of a list",
+        ),
         Builtin("sample", (_L,), STRING, _sample, "a seeded random item of a list"),
         Builtin("shuffle", (_L,), LIST, _shuffle, "a seeded random permutation of a list"),
-        Builtin("punish_negative", (_SC, _N), SCORE, lambda c, s, k=64: _shaped(s, k, True),
-                "score times k when negative, divided by k otherwise (k defaults to 64)",
-                required=1),
-        Builtin("reward_positive", (_SC, _N), SCORE, lambda c, s, k=64: _shaped(s, k, False),
-                "score times k when positive or zero, divided by k otherwise", required=1),
+        Builtin(
+            "punish_negative",
+            (_SC, _N),
+            SCORE,
+            lambda c, s, k=64: _shaped(s, k, True),
+            "score times k when negative, divided by k otherwise (k defaults to 64)",
+            required=1,
+        ),
+        Builtin(
+            "reward_positive",
+            (_SC, _N),
+            SCORE,
+            lambda c, s, k=64: _shaped(s, k, False),
+            "score times k when positive or zero, divided by k otherwise",
+            required=1,
+        ),
         Builtin("story", (), STRING, None, "a story, fixed per map"),
         Builtin("generate_list", (_S, _N), LIST, None, "n items for a prompt, fixed per map"),
-        Builtin("generate_masked", (_N,), LIST, None,
-                "[text, text with n passages masked], fixed per map"),
-        Builtin("generate_list_next_token", (_N,), LIST, None,
-                "[prefix, its next n tokens] (n defaults to 1), fixed per map", required=0),
+        Builtin(
+            "generate_masked",
+            (_N,),
+            LIST,
+            None,
+            "[text, text with n passages masked], fixed per map",
+        ),
+        Builtin(
+            "generate_list_next_token",
+            (_N,),
+            LIST,
+            None,
+            "[prefix, its next n tokens] (n defaults to 1), fixed per map",
+            required=0,
+        ),
     ]
     return {b.name: b for b in table}
 

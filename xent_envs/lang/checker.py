@@ -76,8 +76,10 @@ class _Checker:
 
     def run(self) -> None:
         if self.program.line_count > MAX_LINES:
-            raise self.error(f"the program has {self.program.line_count} lines; at most "
-                             f"{MAX_LINES} are allowed", Span(MAX_LINES + 1, 1))
+            raise self.error(
+                f"the program has {self.program.line_count} lines; at most {MAX_LINES} are allowed",
+                Span(MAX_LINES + 1, 1),
+            )
         seen_elicit = False
         beacons: set[str] = set()
         for ins in self.program.instructions:
@@ -94,21 +96,32 @@ class _Checker:
         name = ins.name
         if name not in INSTRUCTIONS:
             if name in BUILTINS:
-                raise self.error(f"'{name}' is a function, not an instruction; a line must be "
-                                 f"one of {', '.join(INSTRUCTIONS)}", ins.span)
-            raise self.error(f"unknown instruction '{name}'; expected one of "
-                             f"{', '.join(INSTRUCTIONS)}", _head(ins),
-                             did_you_mean(name, INSTRUCTIONS))
+                raise self.error(
+                    f"'{name}' is a function, not an instruction; a line must be "
+                    f"one of {', '.join(INSTRUCTIONS)}",
+                    ins.span,
+                )
+            raise self.error(
+                f"unknown instruction '{name}'; expected one of {', '.join(INSTRUCTIONS)}",
+                _head(ins),
+                did_you_mean(name, INSTRUCTIONS),
+            )
         if name != "assign" and ins.kwargs:
             kw = ins.kwargs[0]
-            raise self.error(f"'{name}' takes no keyword arguments, found '{kw.name}='", kw.span,
-                             "only assign(...) takes name=value")
+            raise self.error(
+                f"'{name}' takes no keyword arguments, found '{kw.name}='",
+                kw.span,
+                "only assign(...) takes name=value",
+            )
         getattr(self, f"check_{name}")(ins, seen_elicit, beacons)
 
     def check_assign(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         if ins.args:
-            raise self.error("assign takes keyword arguments only, found a positional argument",
-                             _span(ins.args[0]), "write assign(s=...)")
+            raise self.error(
+                "assign takes keyword arguments only, found a positional argument",
+                _span(ins.args[0]),
+                "write assign(s=...)",
+            )
         if not ins.kwargs:
             raise self.error("assign needs at least one register=value", ins.span)
         targets: set[str] = set()
@@ -120,32 +133,43 @@ class _Checker:
             want = LIST if kw.name in LIST_REGISTERS else STRING
             found = self.infer(kw.value)
             if found != want:
-                raise self.error(f"register '{kw.name}' holds {_a(want)}, found {_a(found)}",
-                                 _span(kw.value))
+                raise self.error(
+                    f"register '{kw.name}' holds {_a(want)}, found {_a(found)}", _span(kw.value)
+                )
 
     def check_elicit(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         args = self.split_player(ins)
         if len(args) < 2:
-            raise self.error(f"elicit expects one or more registers and a token budget, like "
-                             f"elicit(x, 10); found {len(args)} argument(s)", ins.span)
+            raise self.error(
+                f"elicit expects one or more registers and a token budget, like "
+                f"elicit(x, 10); found {len(args)} argument(s)",
+                ins.span,
+            )
         self.budget(args[-1], "elicit", minimum=1)
         for arg in args[:-1]:
             name = self.register_arg(arg, "elicit", writable=True)
             if name in LIST_REGISTERS:
-                raise self.error(f"elicit needs a string register, found list register '{name}'",
-                                 arg.span)
+                raise self.error(
+                    f"elicit needs a string register, found list register '{name}'", arg.span
+                )
 
     def check_ensure(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         if not seen_elicit:
-            raise self.error("ensure before any elicit: there is no move to check yet",
-                             _head(ins), "put ensure(...) after the elicit it checks")
+            raise self.error(
+                "ensure before any elicit: there is no move to check yet",
+                _head(ins),
+                "put ensure(...) after the elicit it checks",
+            )
         if not ins.args:
             raise self.error("ensure expects at least one condition", ins.span)
         for arg in ins.args:
             found = self.infer(arg)
             if found != BOOL:
-                raise self.error(f"ensure expects a boolean condition (a comparison such as "
-                                 f"xed(x | s) > 0), found {_a(found)}", _span(arg))
+                raise self.error(
+                    f"ensure expects a boolean condition (a comparison such as "
+                    f"xed(x | s) > 0), found {_a(found)}",
+                    _span(arg),
+                )
 
     def check_reveal(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         args = self.split_player(ins)
@@ -157,27 +181,38 @@ class _Checker:
     def check_reward(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         args = self.split_player(ins)
         if len(args) != 1:
-            raise self.error(f"reward expects [player,] score, found {len(ins.args)} "
-                             f"argument(s)", ins.span)
+            raise self.error(
+                f"reward expects [player,] score, found {len(ins.args)} argument(s)", ins.span
+            )
         found = self.infer(args[0])
         if found != SCORE:
-            raise self.error(f"reward expects a score (from xent, xed, nex or dex), found "
-                             f"{_a(found)}", _span(args[0]))
+            raise self.error(
+                f"reward expects a score (from xent, xed, nex or dex), found {_a(found)}",
+                _span(args[0]),
+            )
 
     def check_beacon(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         if len(ins.args) != 1:
-            raise self.error(f"beacon expects one flag ({' or '.join(FLAGS)}), found "
-                             f"{len(ins.args)} arguments", ins.span)
+            raise self.error(
+                f"beacon expects one flag ({' or '.join(FLAGS)}), found {len(ins.args)} arguments",
+                ins.span,
+            )
         self.flag(ins.args[0], "beacon")
 
     def check_replay(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
         if len(ins.args) != 2:
-            raise self.error(f"replay expects a flag and a count, like replay(flag_1, 3); found "
-                             f"{len(ins.args)} argument(s)", ins.span)
+            raise self.error(
+                f"replay expects a flag and a count, like replay(flag_1, 3); found "
+                f"{len(ins.args)} argument(s)",
+                ins.span,
+            )
         flag = self.flag(ins.args[0], "replay")
         if flag not in beacons:
-            raise self.error(f"replay of '{flag}', but no earlier line has beacon({flag})",
-                             _span(ins.args[0]), f"add beacon({flag}) on a line before this one")
+            raise self.error(
+                f"replay of '{flag}', but no earlier line has beacon({flag})",
+                _span(ins.args[0]),
+                f"add beacon({flag}) on a line before this one",
+            )
         self.budget(ins.args[1], "replay", minimum=0)
 
     # -- argument kinds --------------------------------------------------------------------
@@ -188,22 +223,26 @@ class _Checker:
             args = args[1:]
         for arg in args:
             if isinstance(arg, Name) and arg.id in PLAYERS:
-                raise self.error(f"the player must be the first argument of {ins.name}",
-                                 arg.span)
+                raise self.error(f"the player must be the first argument of {ins.name}", arg.span)
         return args
 
     def register(self, name: str, span: Span, writable: bool) -> None:
         if name not in REGISTERS:
-            raise self.error(f"unknown register '{name}' ({_REGISTER_HELP})", span,
-                             did_you_mean(name, REGISTERS))
+            raise self.error(
+                f"unknown register '{name}' ({_REGISTER_HELP})", span, did_you_mean(name, REGISTERS)
+            )
         if writable and name in STATIC_REGISTERS:
-            raise self.error(f"register '{name}' is static: it is set by the map, never by "
-                             f"assign or elicit", span, "use a register such as s, t, x or y")
+            raise self.error(
+                f"register '{name}' is static: it is set by the map, never by assign or elicit",
+                span,
+                "use a register such as s, t, x or y",
+            )
 
     def register_arg(self, arg: Expr, instruction: str, writable: bool) -> str:
         if not isinstance(arg, Name):
-            raise self.error(f"{instruction} expects register names, found "
-                             f"{self.describe(arg)}", _span(arg))
+            raise self.error(
+                f"{instruction} expects register names, found {self.describe(arg)}", _span(arg)
+            )
         self.register(arg.id, arg.span, writable)
         return arg.id
 
@@ -213,20 +252,29 @@ class _Checker:
             raise self.unbound(arg)
         if not isinstance(arg, Num) or not isinstance(arg.value, int) or arg.value < minimum:
             role = "token budget" if instruction == "elicit" else "count"
-            raise self.error(f"{instruction} expects a {role} ({what}) as its last argument, "
-                             f"found {self.describe(arg)}", _span(arg))
+            raise self.error(
+                f"{instruction} expects a {role} ({what}) as its last argument, "
+                f"found {self.describe(arg)}",
+                _span(arg),
+            )
         return arg.value
 
     def flag(self, arg: Expr, instruction: str) -> str:
         if not isinstance(arg, Name) or arg.id not in FLAGS:
             hint = did_you_mean(arg.id, FLAGS) if isinstance(arg, Name) else None
-            raise self.error(f"{instruction} expects a flag ({' or '.join(FLAGS)}), found "
-                             f"{self.describe(arg)}", _span(arg), hint)
+            raise self.error(
+                f"{instruction} expects a flag ({' or '.join(FLAGS)}), found {self.describe(arg)}",
+                _span(arg),
+                hint,
+            )
         return arg.id
 
     def unbound(self, param: Param) -> XentCheckError:
-        return self.error(f"parameter ${param.name} is not bound", param.span,
-                          "pass it to load(source, params={...})")
+        return self.error(
+            f"parameter ${param.name} is not bound",
+            param.span,
+            "pass it to load(source, params={...})",
+        )
 
     def describe(self, expr: Expr) -> str:
         if isinstance(expr, Name):
@@ -259,23 +307,26 @@ class _Checker:
             for item in expr.items:
                 found = self.infer(item)
                 if found != STRING:
-                    raise self.error(f"list items must be strings, found {_a(found)}",
-                                     _span(item))
+                    raise self.error(f"list items must be strings, found {_a(found)}", _span(item))
             return LIST
         if isinstance(expr, Call):
             return self.call_type(expr)
         if isinstance(expr, Neg):
             found = self.infer(expr.operand)
             if found not in _ORDERED:
-                raise self.error(f"unary '-' needs a score or a number, found {_a(found)}",
-                                 expr.span)
+                raise self.error(
+                    f"unary '-' needs a score or a number, found {_a(found)}", expr.span
+                )
             return found
         if isinstance(expr, BinOp):
             left, right = self.infer(expr.left), self.infer(expr.right)
             result = _ARITHMETIC[expr.op].get((left, right))
             if result is None:
-                raise self.error(f"operator '{expr.op}' cannot combine {_a(left)} and "
-                                 f"{_a(right)}", expr.span, _operator_hint(expr.op))
+                raise self.error(
+                    f"operator '{expr.op}' cannot combine {_a(left)} and {_a(right)}",
+                    expr.span,
+                    _operator_hint(expr.op),
+                )
             return result
         assert isinstance(expr, Compare)
         left, right = self.infer(expr.left), self.infer(expr.right)
@@ -283,46 +334,65 @@ class _Checker:
             return BOOL
         if expr.op in ("==", "!=") and left == right and left in (STRING, BOOL):
             return BOOL
-        raise self.error(f"cannot compare {_a(left)} with {_a(right)}: comparisons need "
-                         f"scores or numbers (or two strings with == and !=)", expr.span)
+        raise self.error(
+            f"cannot compare {_a(left)} with {_a(right)}: comparisons need "
+            f"scores or numbers (or two strings with == and !=)",
+            expr.span,
+        )
 
     def name_type(self, expr: Name) -> str:
         name = expr.id
         if name in REGISTERS:
             return LIST if name in LIST_REGISTERS else STRING
         if name in PLAYERS:
-            raise self.error(f"player '{name}' can only be the first argument of elicit, "
-                             f"reveal or reward", expr.span)
+            raise self.error(
+                f"player '{name}' can only be the first argument of elicit, reveal or reward",
+                expr.span,
+            )
         if name in FLAGS:
-            raise self.error(f"flag '{name}' can only be used in beacon(...) or replay(...)",
-                             expr.span)
-        raise self.error(f"unknown name '{name}' ({_REGISTER_HELP})", expr.span,
-                         did_you_mean(name, _all_names()))
+            raise self.error(
+                f"flag '{name}' can only be used in beacon(...) or replay(...)", expr.span
+            )
+        raise self.error(
+            f"unknown name '{name}' ({_REGISTER_HELP})", expr.span, did_you_mean(name, _all_names())
+        )
 
     def call_type(self, call: Call) -> str:
         builtin = BUILTINS.get(call.func)
         if builtin is None:
             if call.func in INSTRUCTIONS:
-                raise self.error(f"'{call.func}' is an instruction; it cannot be used inside an "
-                                 f"expression", call.func_span)
-            raise self.error(f"unknown function '{call.func}'", call.func_span,
-                             did_you_mean(call.func, BUILTINS))
+                raise self.error(
+                    f"'{call.func}' is an instruction; it cannot be used inside an expression",
+                    call.func_span,
+                )
+            raise self.error(
+                f"unknown function '{call.func}'", call.func_span, did_you_mean(call.func, BUILTINS)
+            )
         count = len(call.args)
         if not builtin.min_args <= count <= len(builtin.params):
-            expected = (str(len(builtin.params)) if builtin.min_args == len(builtin.params)
-                        else f"{builtin.min_args} to {len(builtin.params)}")
+            expected = (
+                str(len(builtin.params))
+                if builtin.min_args == len(builtin.params)
+                else f"{builtin.min_args} to {len(builtin.params)}"
+            )
             plural = "" if expected == "1" else "s"
-            raise self.error(f"'{call.func}' takes {expected} argument{plural}, found {count}",
-                             call.span)
+            raise self.error(
+                f"'{call.func}' takes {expected} argument{plural}, found {count}", call.span
+            )
         for index, (arg, accepted) in enumerate(zip(call.args, builtin.params), 1):
             found = self.infer(arg)
             if found not in accepted:
                 wanted = " or ".join(_a(t) for t in sorted(accepted))
-                raise self.error(f"argument {index} of '{call.func}' must be {wanted}, found "
-                                 f"{_a(found)}", _span(arg))
+                raise self.error(
+                    f"argument {index} of '{call.func}' must be {wanted}, found {_a(found)}",
+                    _span(arg),
+                )
             if builtin.map_text and not isinstance(arg, (Str, Num)):
-                raise self.error(f"the arguments of '{call.func}' must be literals: map texts "
-                                 f"are made before the game starts", _span(arg))
+                raise self.error(
+                    f"the arguments of '{call.func}' must be literals: map texts "
+                    f"are made before the game starts",
+                    _span(arg),
+                )
         return builtin.returns
 
 

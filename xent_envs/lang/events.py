@@ -7,19 +7,19 @@ Every event is a frozen dataclass with ``to_json()`` (``json.dumps`` ready) and
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from xent_envs.score import Score
 
 __all__ = [
     "ElicitEvent",
+    "EnsureFailedEvent",
+    "Event",
+    "GameOverEvent",
     "MoveEvent",
     "RevealEvent",
     "RewardEvent",
-    "EnsureFailedEvent",
     "RoundEndEvent",
-    "GameOverEvent",
-    "Event",
     "event_from_json",
 ]
 
@@ -116,13 +116,27 @@ class GameOverEvent(_JsonEvent):
     round: int
 
 
-Event = Union[ElicitEvent, MoveEvent, RevealEvent, RewardEvent, EnsureFailedEvent,
-              RoundEndEvent, GameOverEvent]
+Event = (
+    ElicitEvent
+    | MoveEvent
+    | RevealEvent
+    | RewardEvent
+    | EnsureFailedEvent
+    | RoundEndEvent
+    | GameOverEvent
+)
 
 _BY_KIND: dict[str, type[_JsonEvent]] = {
     cls.kind: cls
-    for cls in (ElicitEvent, MoveEvent, RevealEvent, RewardEvent, EnsureFailedEvent,
-                RoundEndEvent, GameOverEvent)
+    for cls in (
+        ElicitEvent,
+        MoveEvent,
+        RevealEvent,
+        RewardEvent,
+        EnsureFailedEvent,
+        RoundEndEvent,
+        GameOverEvent,
+    )
 }
 
 
@@ -134,8 +148,9 @@ def event_from_json(data: dict[str, Any]) -> Event:
     """
     cls = _BY_KIND.get(data.get("kind", ""))
     if cls is None:
-        raise ValueError(f"unknown event kind {data.get('kind')!r}; expected one of "
-                         f"{', '.join(_BY_KIND)}")
+        raise ValueError(
+            f"unknown event kind {data.get('kind')!r}; expected one of {', '.join(_BY_KIND)}"
+        )
     values = {k: v for k, v in data.items() if k != "kind"}
     if "score" in values:
         values["score"] = Score.from_json(values["score"])

@@ -29,12 +29,11 @@ Example:
 from __future__ import annotations
 
 import copy
-import hashlib
 import operator
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from xent_envs.errors import ConfigError, XentRuntimeError
 from xent_envs.judge.base import Codec
@@ -76,17 +75,18 @@ from xent_envs.lang.nodes import (
 )
 from xent_envs.lang.values import EMPTY_TEXT, Text, Value, render
 from xent_envs.score import Score
+from xent_envs.seeding import derive_seed
 
 __all__ = [
+    "MAX_STEPS",
+    "MAX_TEXT_CHARS",
+    "ElicitRequest",
+    "GameOver",
     "Machine",
     "MachineSnapshot",
-    "ElicitRequest",
-    "ScoreRequest",
-    "GameOver",
     "Request",
+    "ScoreRequest",
     "play",
-    "MAX_TEXT_CHARS",
-    "MAX_STEPS",
 ]
 
 #: Longest string a program may build (``assign(x=x + x)`` in a loop would otherwise grow
@@ -129,8 +129,8 @@ class GameOver:
     message: str
 
 
-Request = Union[ElicitRequest, ScoreRequest, GameOver]
-Register = Union[Text, tuple[str, ...]]
+Request = ElicitRequest | ScoreRequest | GameOver
+Register = Text | tuple[str, ...]
 
 
 @dataclass
@@ -198,14 +198,21 @@ class _Step:
 def _compile(ins: Instruction) -> _Step:
     args = ins.args
     player = MAIN_PLAYER
-    if ins.name in ("elicit", "reveal", "reward") and args and isinstance(args[0], Name) \
-            and args[0].id in PLAYERS:
+    if (
+        ins.name in ("elicit", "reveal", "reward")
+        and args
+        and isinstance(args[0], Name)
+        and args[0].id in PLAYERS
+    ):
         player, args = args[0].id, args[1:]
     base = {"name": ins.name, "line": ins.line, "text": ins.to_source(), "player": player}
     names = tuple(a.id for a in args if isinstance(a, Name))
     if ins.name == "assign":
-        return _Step(**base, registers=tuple(k.name for k in ins.kwargs),
-                     exprs=tuple(k.value for k in ins.kwargs))
+        return _Step(
+            **base,
+            registers=tuple(k.name for k in ins.kwargs),
+            exprs=tuple(k.value for k in ins.kwargs),
+        )
     if ins.name == "elicit":
         budget = args[-1]
         assert isinstance(budget, Num) and isinstance(budget.value, int)
@@ -219,8 +226,12 @@ def _compile(ins: Instruction) -> _Step:
 
 
 _COMPARE: dict[str, Callable[[object, object], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 _PLACEHOLDER = Score()
 
@@ -259,8 +270,10 @@ class Machine:
             raise ConfigError(f"max_ensure_failures must be at least 1, got {max_ensure_failures}")
         check(program)
         if has_map_texts(program):
-            raise ConfigError("the program still calls story() or another map-text function; "
-                              "make a map first with instantiate_map(program, source, seed)")
+            raise ConfigError(
+                "the program still calls story() or another map-text function; "
+                "make a map first with instantiate_map(program, source, seed)"
+            )
         self._program = program
         self._codec = codec
         self._rounds = rounds
@@ -325,8 +338,10 @@ class Machine:
             request = self._execute(self._steps[st.pc])
             if request is not None:
                 return request
-        raise XentRuntimeError(f"the program ran {MAX_STEPS} instructions without asking for a "
-                               f"move (line {self._steps[st.pc].line}); is a replay loop too long?")
+        raise XentRuntimeError(
+            f"the program ran {MAX_STEPS} instructions without asking for a "
+            f"move (line {self._steps[st.pc].line}); is a replay loop too long?"
+        )
 
     def provide_move(self, text: str) -> None:
         """Answer the pending ``ElicitRequest``; a move over budget is cut to its first tokens.
@@ -337,14 +352,16 @@ class Machine:
         st = self._state
         request = st.pending
         if not isinstance(request, ElicitRequest):
-            raise XentRuntimeError(f"no move is pending; advance() asked for "
-                                   f"{type(request or st.over).__name__}")
+            raise XentRuntimeError(
+                f"no move is pending; advance() asked for {type(request or st.over).__name__}"
+            )
         if not isinstance(text, str):
             raise XentRuntimeError(f"a move must be a str, got {type(text).__name__}")
         kept = cut_to_tokens(self, text, request.max_tokens)
         st.registers[request.register] = Text(kept)
-        st.events.append(MoveEvent(request.player, request.register, kept, kept != text,
-                                   request.line, st.round))
+        st.events.append(
+            MoveEvent(request.player, request.register, kept, kept != text, request.line, st.round)
+        )
         st.pending = None
         st.feedback = None
         step = self._steps[st.pc]
@@ -364,8 +381,9 @@ class Machine:
         st = self._state
         request = st.pending
         if not isinstance(request, ScoreRequest):
-            raise XentRuntimeError(f"no scores are pending; advance() asked for "
-                                   f"{type(request or st.over).__name__}")
+            raise XentRuntimeError(
+                f"no scores are pending; advance() asked for {type(request or st.over).__name__}"
+            )
         if len(scores) != len(request.items):
             raise XentRuntimeError(f"expected {len(request.items)} scores, got {len(scores)}")
         for item, score in zip(request.items, scores):
@@ -420,9 +438,9 @@ class Machine:
 
     def rng(self) -> random.Random:
         """A generator seeded by (seed, round, line, draw counter): replays exactly."""
-        material = f"{self._seed}:{self._state.round}:{self._line}:{self._draw}"
+        seed = derive_seed(self._seed, self._state.round, self._line, self._draw)
         self._draw += 1
-        return random.Random(int.from_bytes(hashlib.sha256(material.encode()).digest()[:8], "big"))
+        return random.Random(seed)
 
     # -- instructions --------------------------------------------------------------------
     def _execute(self, step: _Step) -> Request | None:
@@ -472,8 +490,15 @@ class Machine:
     def _elicit(self, step: _Step) -> ElicitRequest:
         st = self._state
         register = step.registers[st.slot]
-        request = ElicitRequest(step.player, register, step.number, self._visible(step.player),
-                                st.feedback, step.line, st.round)
+        request = ElicitRequest(
+            step.player,
+            register,
+            step.number,
+            self._visible(step.player),
+            st.feedback,
+            step.line,
+            st.round,
+        )
         st.events.append(ElicitEvent(step.player, register, step.number, step.line, st.round))
         st.pending = request
         return request
@@ -485,12 +510,13 @@ class Machine:
             st.pc += 1
             return None
         failures = st.counters.get(st.pc, 0) + 1
-        feedback = (f"Your move was refused by line {step.line}: {step.text} "
-                    f"(failure {failures} of at most {self._max_failures}). Try again.")
-        st.events.append(EnsureFailedEvent(st.last_player, step.line, st.round, failures,
-                                           feedback))
+        feedback = (
+            f"Your move was refused by line {step.line}: {step.text} "
+            f"(failure {failures} of at most {self._max_failures}). Try again."
+        )
+        st.events.append(EnsureFailedEvent(st.last_player, step.line, st.round, failures, feedback))
         if failures >= self._max_failures:
-            message = (f"line {step.line} failed {failures} times in a row: {step.text}")
+            message = f"line {step.line} failed {failures} times in a row: {step.text}"
             st.over = GameOver("ensure_limit", message)
             st.events.append(GameOverEvent("ensure_limit", message, st.round))
             return st.over
@@ -613,13 +639,14 @@ class Machine:
                 return Text(a, b)
             if op == "+":
                 if len(a) + len(b) > MAX_TEXT_CHARS:
-                    raise XentRuntimeError(f"line {self._line} builds a string longer than "
-                                           f"{MAX_TEXT_CHARS} characters")
+                    raise XentRuntimeError(
+                        f"line {self._line} builds a string longer than {MAX_TEXT_CHARS} characters"
+                    )
                 return Text(a + b)
             cut = a.find(b) if b else -1
             if op == "//":
                 return Text(a if cut < 0 else a[:cut])
-            return Text("" if cut < 0 else a[cut + len(b):])
+            return Text("" if cut < 0 else a[cut + len(b) :])
         if op == "+":
             return left + right  # type: ignore[operator,no-any-return]
         if op == "-":
@@ -631,8 +658,10 @@ def _check_statics(statics: Mapping[str, str]) -> dict[str, Register]:
     values: dict[str, Register] = {}
     for name, value in statics.items():
         if name not in STATIC_REGISTERS:
-            raise ConfigError(f"statics may set only static registers "
-                              f"({', '.join(sorted(STATIC_REGISTERS))}), got '{name}'")
+            raise ConfigError(
+                f"statics may set only static registers "
+                f"({', '.join(sorted(STATIC_REGISTERS))}), got '{name}'"
+            )
         if not isinstance(value, str):
             raise ConfigError(f"static register '{name}' needs a str, got {type(value).__name__}")
         values[name] = Text(value)
@@ -658,7 +687,12 @@ def play(
 
 # Plain functions, not bound methods: a branch (a shallow copy) must evaluate with its own state.
 _EVALUATORS: dict[type, Callable[[Machine, Expr], Value]] = {
-    Str: Machine._eval_str, Num: Machine._eval_num, Name: Machine._eval_name,
-    ListLit: Machine._eval_list, Call: Machine._eval_call, BinOp: Machine._eval_binop,
-    Neg: Machine._eval_neg, Compare: Machine._eval_compare,
+    Str: Machine._eval_str,
+    Num: Machine._eval_num,
+    Name: Machine._eval_name,
+    ListLit: Machine._eval_list,
+    Call: Machine._eval_call,
+    BinOp: Machine._eval_binop,
+    Neg: Machine._eval_neg,
+    Compare: Machine._eval_compare,
 }

@@ -16,7 +16,7 @@ from enum import Enum
 from xent_envs.errors import XentSyntaxError
 from xent_envs.lang.spans import Span, syntax_error
 
-__all__ = ["TokenKind", "Token", "LexedLine", "tokenize", "MAX_SOURCE_CHARS"]
+__all__ = ["MAX_SOURCE_CHARS", "LexedLine", "Token", "TokenKind", "tokenize"]
 
 #: Hard cap on a whole source text: a map with several stories inline stays far below it, and
 #: it bounds the work spent on hostile input before the 64-line rule is even checked.
@@ -67,8 +67,26 @@ class LexedLine:
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-_OPERATORS = ("//", "<=", ">=", "==", "!=", "(", ")", "[", "]", ",", "=", "|", "+", "-", "*",
-              "%", "<", ">")
+_OPERATORS = (
+    "//",
+    "<=",
+    ">=",
+    "==",
+    "!=",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "=",
+    "|",
+    "+",
+    "-",
+    "*",
+    "%",
+    "<",
+    ">",
+)
 _SIMPLE_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 # Characters Python would accept but the language has no use for, with the reason we give.
@@ -118,10 +136,20 @@ def _lex_line(text: str, number: int, lines: list[str]) -> LexedLine:
         if ch == "$":
             match = _NAME.match(text, i + 1)
             if match is None:
-                raise syntax_error(XentSyntaxError, "expected a parameter name after '$'",
-                                   Span(number, i + 1), lines)
-            tokens.append(Token(TokenKind.PARAM, match.group(), Span(number, i + 1, match.end() - i),
-                                match.group()))
+                raise syntax_error(
+                    XentSyntaxError,
+                    "expected a parameter name after '$'",
+                    Span(number, i + 1),
+                    lines,
+                )
+            tokens.append(
+                Token(
+                    TokenKind.PARAM,
+                    match.group(),
+                    Span(number, i + 1, match.end() - i),
+                    match.group(),
+                )
+            )
             i = match.end()
             continue
         match = _NAME.match(text, i)
@@ -129,8 +157,12 @@ def _lex_line(text: str, number: int, lines: list[str]) -> LexedLine:
             name = match.group()
             span = Span(number, i + 1, len(name))
             if name.startswith("_"):
-                raise syntax_error(XentSyntaxError, f"names starting with '_' are reserved, found '{name}'",
-                                   span, lines)
+                raise syntax_error(
+                    XentSyntaxError,
+                    f"names starting with '_' are reserved, found '{name}'",
+                    span,
+                    lines,
+                )
             tokens.append(Token(TokenKind.NAME, name, span))
             i = match.end()
             continue
@@ -154,8 +186,9 @@ def _lex_line(text: str, number: int, lines: list[str]) -> LexedLine:
 def _number_token(text: str, span: Span, lines: list[str]) -> Token:
     if text.isdigit():
         if len(text) > _MAX_INT_DIGITS:
-            raise syntax_error(XentSyntaxError, f"integer literal too long ({len(text)} digits)",
-                               span, lines)
+            raise syntax_error(
+                XentSyntaxError, f"integer literal too long ({len(text)} digits)", span, lines
+            )
         return Token(TokenKind.NUMBER, text, span, int(text))
     value = float(text)
     if not math.isfinite(value):
@@ -191,18 +224,33 @@ def _lex_string(text: str, start: int, number: int, lines: list[str]) -> tuple[T
             width = _HEX_ESCAPES[esc]
             digits = text[i + 2 : i + 2 + width]
             if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise syntax_error(XentSyntaxError, f"expected {width} hex digits after '\\{esc}'",
-                                   Span(number, i + 1, 2), lines)
+                raise syntax_error(
+                    XentSyntaxError,
+                    f"expected {width} hex digits after '\\{esc}'",
+                    Span(number, i + 1, 2),
+                    lines,
+                )
             code = int(digits, 16)
             if code > 0x10FFFF:
-                raise syntax_error(XentSyntaxError, f"'\\{esc}{digits}' is not a character",
-                                   Span(number, i + 1, 2 + width), lines)
+                raise syntax_error(
+                    XentSyntaxError,
+                    f"'\\{esc}{digits}' is not a character",
+                    Span(number, i + 1, 2 + width),
+                    lines,
+                )
             parts.append(chr(code))
             i += 2 + width
         else:
-            raise syntax_error(XentSyntaxError,
-                               f"unknown escape '\\{esc}' in a string; expected one of "
-                               "\\\\ \\' \\\" \\n \\t \\r \\0 \\xhh \\uhhhh",
-                               Span(number, i + 1, 2), lines)
-    raise syntax_error(XentSyntaxError, f"unterminated string: expected a closing {quote} "
-                       "before the end of the line", Span(number, start + 1), lines)
+            raise syntax_error(
+                XentSyntaxError,
+                f"unknown escape '\\{esc}' in a string; expected one of "
+                "\\\\ \\' \\\" \\n \\t \\r \\0 \\xhh \\uhhhh",
+                Span(number, i + 1, 2),
+                lines,
+            )
+    raise syntax_error(
+        XentSyntaxError,
+        f"unterminated string: expected a closing {quote} before the end of the line",
+        Span(number, start + 1),
+        lines,
+    )

@@ -14,7 +14,7 @@ from xent_envs.lang.nodes import Expr, Num, Param, Program, Str
 from xent_envs.lang.parser import parse
 from xent_envs.lang.spans import did_you_mean, syntax_error
 
-__all__ = ["load", "bind", "ParamValue"]
+__all__ = ["ParamValue", "bind", "load"]
 
 ParamValue = int | float | str
 
@@ -31,16 +31,25 @@ def bind(program: Program, params: Mapping[str, ParamValue]) -> Program:
         if not isinstance(expr, Param):
             return expr
         if expr.name not in params:
-            raise syntax_error(XentCheckError, f"parameter ${expr.name} is not bound (bound: "
-                               f"{', '.join(sorted(params)) or 'none'})", expr.span,
-                               program.lines, did_you_mean(expr.name, params))
+            raise syntax_error(
+                XentCheckError,
+                f"parameter ${expr.name} is not bound (bound: "
+                f"{', '.join(sorted(params)) or 'none'})",
+                expr.span,
+                program.lines,
+                did_you_mean(expr.name, params),
+            )
         value = params[expr.name]
         if isinstance(value, str):
             return Str(value, expr.span)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Num(value, expr.span)
-        raise syntax_error(XentCheckError, f"parameter ${expr.name} must be an int, float or "
-                           f"string, found {type(value).__name__}", expr.span, program.lines)
+        raise syntax_error(
+            XentCheckError,
+            f"parameter ${expr.name} must be an int, float or string, found {type(value).__name__}",
+            expr.span,
+            program.lines,
+        )
 
     return program.map_exprs(replace)
 

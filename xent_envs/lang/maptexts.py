@@ -9,14 +9,14 @@ from one seed is the same.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Protocol, runtime_checkable
 
 from xent_envs.errors import XentRuntimeError
 from xent_envs.lang.builtins import BUILTINS
 from xent_envs.lang.nodes import Call, Expr, ListLit, Num, Program, Str
+from xent_envs.seeding import derive_seed
 
-__all__ = ["TextSource", "instantiate_map", "call_site_seed", "has_map_texts"]
+__all__ = ["TextSource", "call_site_seed", "has_map_texts", "instantiate_map"]
 
 
 @runtime_checkable
@@ -42,14 +42,15 @@ class TextSource(Protocol):
 
 def call_site_seed(seed: int, line: int, column: int) -> int:
     """A 63-bit seed for the map-text call at (``line``, ``column``) of a map seeded ``seed``."""
-    digest = hashlib.sha256(f"xent-map:{seed}:{line}:{column}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
+    return derive_seed("xent-map", seed, line, column)
 
 
 def has_map_texts(program: Program) -> bool:
     """Whether ``program`` still calls a map-text builtin."""
-    return any(isinstance(e, Call) and e.func in BUILTINS and BUILTINS[e.func].map_text
-               for e in program.expressions())
+    return any(
+        isinstance(e, Call) and e.func in BUILTINS and BUILTINS[e.func].map_text
+        for e in program.expressions()
+    )
 
 
 def instantiate_map(program: Program, source: TextSource, seed: int) -> Program:
@@ -79,10 +80,11 @@ def instantiate_map(program: Program, source: TextSource, seed: int) -> Program:
         else:
             items = source.generate_list_next_token(int(args[0]) if args else 1, site)
         if not isinstance(items, (list, tuple)):
-            raise XentRuntimeError(f"TextSource.{expr.func} returned {type(items).__name__}; "
-                                   f"expected a list of strings")
-        return ListLit(tuple(Str(_checked_text(i, expr.func), expr.span) for i in items),
-                       expr.span)
+            raise XentRuntimeError(
+                f"TextSource.{expr.func} returned {type(items).__name__}; "
+                f"expected a list of strings"
+            )
+        return ListLit(tuple(Str(_checked_text(i, expr.func), expr.span) for i in items), expr.span)
 
     return program.map_exprs(replace)
 

@@ -7,17 +7,17 @@ mean ...") all read them.
 from __future__ import annotations
 
 __all__ = [
-    "INSTRUCTIONS",
-    "REGISTERS",
-    "LIST_REGISTERS",
-    "STATIC_REGISTERS",
-    "PUBLIC_REGISTERS",
-    "PLAYERS",
-    "OMNISCIENT_PLAYERS",
-    "ZERO_SUM_PAIRS",
-    "MAIN_PLAYER",
     "FLAGS",
+    "INSTRUCTIONS",
+    "LIST_REGISTERS",
+    "MAIN_PLAYER",
     "MAX_LINES",
+    "OMNISCIENT_PLAYERS",
+    "PLAYERS",
+    "PUBLIC_REGISTERS",
+    "REGISTERS",
+    "STATIC_REGISTERS",
+    "ZERO_SUM_PAIRS",
 ]
 
 INSTRUCTIONS = ("assign", "elicit", "ensure", "reveal", "reward", "beacon", "replay")

@@ -9,27 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Union
 
 from xent_envs.lang.spans import Span
 
 __all__ = [
-    "Str",
-    "Num",
-    "Name",
-    "Param",
-    "ListLit",
-    "Call",
     "BinOp",
-    "Neg",
+    "Call",
     "Compare",
     "Expr",
-    "Keyword",
     "Instruction",
+    "Keyword",
+    "ListLit",
+    "Name",
+    "Neg",
+    "Num",
+    "Param",
     "Program",
-    "unparse",
+    "Str",
     "quote",
     "transform",
+    "unparse",
     "walk",
 ]
 
@@ -112,7 +111,7 @@ class Compare:
     span: Span
 
 
-Expr = Union[Str, Num, Name, Param, ListLit, Call, BinOp, Neg, Compare]
+Expr = Str | Num | Name | Param | ListLit | Call | BinOp | Neg | Compare
 
 
 @dataclass(frozen=True)

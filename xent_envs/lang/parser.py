@@ -40,7 +40,7 @@ from xent_envs.lang.nodes import (
 )
 from xent_envs.lang.spans import syntax_error
 
-__all__ = ["parse", "MAX_NESTING"]
+__all__ = ["MAX_NESTING", "parse"]
 
 #: Deepest nesting of parentheses, calls, lists and unary minus in one expression.
 MAX_NESTING = 32
@@ -67,8 +67,14 @@ def parse(source: str) -> Program:
             comments.append((line.number, line.comment))
         if line.tokens[0].kind is not TokenKind.END:
             instructions.append(_LineParser(line, lines).instruction())
-    last = max((ln.number for ln in lexed if ln.tokens[0].kind is not TokenKind.END
-                or ln.comment is not None), default=0)
+    last = max(
+        (
+            ln.number
+            for ln in lexed
+            if ln.tokens[0].kind is not TokenKind.END or ln.comment is not None
+        ),
+        default=0,
+    )
     return Program(tuple(instructions), tuple(comments), lines, last)
 
 
@@ -108,9 +114,11 @@ class _LineParser:
     def instruction(self) -> Instruction:
         head = self.tok
         if head.kind is not TokenKind.NAME:
-            raise self._error(f"expected an instruction name at the start of the line, "
-                              f"found {head.describe()}", head,
-                              "each line is one call such as elicit(x, 10)")
+            raise self._error(
+                f"expected an instruction name at the start of the line, found {head.describe()}",
+                head,
+                "each line is one call such as elicit(x, 10)",
+            )
         self.pos += 1
         self._expect("(", f"after '{head.text}'")
         args: list[Expr] = []
@@ -125,8 +133,7 @@ class _LineParser:
                 kwargs.append(Keyword(tok.text, tok.span, self.expr()))
             else:
                 if kwargs:
-                    raise self._error("a positional argument cannot follow a keyword argument",
-                                      tok)
+                    raise self._error("a positional argument cannot follow a keyword argument", tok)
                 args.append(self.expr())
             if not self._at(")"):
                 self._expect(",", f"or ')' in the arguments of '{head.text}'")
@@ -134,8 +141,11 @@ class _LineParser:
         self.pos += 1
         end = self.tok
         if end.kind is not TokenKind.END:
-            raise self._error(f"expected end of line after '{head.text}(...)', found "
-                              f"{end.describe()}", end, "write one instruction per line")
+            raise self._error(
+                f"expected end of line after '{head.text}(...)', found {end.describe()}",
+                end,
+                "write one instruction per line",
+            )
         return Instruction(head.text, head.span.to(close.span), tuple(args), tuple(kwargs))
 
     # -- expressions -------------------------------------------------------------------------
@@ -147,12 +157,14 @@ class _LineParser:
             right = self.pipe()
             after = self.tok
             if after.kind is TokenKind.OP and after.text in _COMPARISONS:
-                raise self._error("comparisons cannot be chained; compare two values at a time",
-                                  after)
+                raise self._error(
+                    "comparisons cannot be chained; compare two values at a time", after
+                )
             return Compare(tok.text, left, right, tok.span)
         if tok.kind is TokenKind.OP and tok.text == "=":
-            raise self._error("unexpected '='", tok,
-                              "only assign(...) takes name=value; compare with '=='")
+            raise self._error(
+                "unexpected '='", tok, "only assign(...) takes name=value; compare with '=='"
+            )
         return left
 
     def _binary(self, ops: frozenset[str], operand: str) -> Expr:
@@ -219,8 +231,9 @@ class _LineParser:
             self._expect(")", "to close '('")
             self.depth -= 1
             return inner
-        raise self._error(f"expected a value (a string, number, name or call), found "
-                          f"{tok.describe()}", tok)
+        raise self._error(
+            f"expected a value (a string, number, name or call), found {tok.describe()}", tok
+        )
 
     def _items(self, close: str, what: str) -> tuple[tuple[Expr, ...], Token]:
         items: list[Expr] = []
@@ -228,10 +241,16 @@ class _LineParser:
             tok = self.tok
             if tok.kind is TokenKind.END:
                 raise self._error(f"expected '{close}' to close {what}, found end of line", tok)
-            if tok.kind is TokenKind.NAME and self.tokens[self.pos + 1].text == "=" \
-                    and self.tokens[self.pos + 1].kind is TokenKind.OP:
-                raise self._error(f"keyword arguments are not allowed in {what}", tok,
-                                  "only assign(...) takes name=value")
+            if (
+                tok.kind is TokenKind.NAME
+                and self.tokens[self.pos + 1].text == "="
+                and self.tokens[self.pos + 1].kind is TokenKind.OP
+            ):
+                raise self._error(
+                    f"keyword arguments are not allowed in {what}",
+                    tok,
+                    "only assign(...) takes name=value",
+                )
             items.append(self.expr())
             if not self._at(close):
                 self._expect(",", f"or '{close}' in {what}")

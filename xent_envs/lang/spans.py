@@ -6,11 +6,10 @@ can raise an error that shows the line with a caret under the fault, and suggest
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xent_envs.errors import XentSyntaxError
+from xent_envs.errors import XentSyntaxError, did_you_mean
 
 __all__ = ["Span", "did_you_mean", "syntax_error"]
 
@@ -29,12 +28,6 @@ class Span:
             return self
         end = other.column + other.width
         return Span(self.line, self.column, max(1, end - self.column))
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """``"did you mean 'xed'?"`` for the closest candidate, or None when nothing is close."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 def syntax_error(

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Union
 
 from xent_envs.score import Score
 
 __all__ = [
+    "BOOL",
+    "EMPTY_TEXT",
+    "LIST",
+    "NUMBER",
+    "SCORE",
+    "STRING",
     "Text",
     "Value",
-    "STRING",
-    "LIST",
-    "SCORE",
-    "BOOL",
-    "NUMBER",
     "render",
-    "EMPTY_TEXT",
 ]
 
 # Type names, as the checker reports them in messages ("expected a score, found a string").
@@ -46,7 +45,7 @@ class Text:
 
 EMPTY_TEXT = Text("")
 
-Value = Union[Text, tuple[str, ...], Score, bool, int, float]
+Value = Text | tuple[str, ...] | Score | bool | int | float
 
 
 def render(value: Text | tuple[str, ...]) -> str:
