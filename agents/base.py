@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from xent_envs.errors import XentError
+from xent_envs.errors import AgentError
 
 __all__ = [
     "SYSTEM_PROMPT",
@@ -34,12 +34,6 @@ __all__ = [
     "parse_move",
     "plain_prompt",
 ]
-
-
-class AgentError(XentError, RuntimeError):
-    """Raised when an agent cannot produce a move (a model server down or answering garbage,
-    an agent used before ``reset(env)``). The evaluation runner records it for that map and
-    goes on."""
 
 
 class _Codec(Protocol):

@@ -12,15 +12,21 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "AgentError",
     "ConfigError",
     "ContextLengthError",
     "JudgeError",
     "ModelNotFoundError",
+    "RunConflictError",
     "UnknownNameError",
+    "WriteError",
     "XentCheckError",
     "XentError",
     "XentRuntimeError",
     "XentSyntaxError",
+    "caret_block",
+    "did_you_mean",
+    "unknown_name",
 ]
 
 
@@ -125,3 +131,18 @@ class UnknownNameError(XentError, LookupError):
 
 class ConfigError(XentError, ValueError):
     """Raised for an invalid configuration value (a parameter out of range, a bad option)."""
+
+
+class RunConflictError(ConfigError):
+    """Raised when a results folder already holds a run with another configuration."""
+
+
+class WriteError(XentError, OSError):
+    """Raised when a file cannot be saved (disk full, no permission); what was saved before
+    is kept."""
+
+
+class AgentError(XentError, RuntimeError):
+    """Raised when an agent cannot produce a move (a model server down or answering garbage,
+    an agent used before ``reset(env)``). The evaluation runner records it for that map and
+    goes on."""

@@ -10,10 +10,10 @@ import pytest
 
 from agents import Agent, AgentError
 from agents.random_agent import RandomAgent
-from xent_envs.errors import UnknownNameError
-from xent_envs.evaluation import EvalConfig, RunConflictError, evaluate
-from xent_envs.evaluation import store as store_module
-from xent_envs.evaluation.store import ResultsStore, ResultsWriteError
+from xent_envs import files as store_module
+from xent_envs.errors import RunConflictError, UnknownNameError, WriteError
+from xent_envs.evaluation import EvalConfig, evaluate
+from xent_envs.evaluation.store import ResultsStore
 
 GAMES = ("Condense", "Taboo")
 FAST = {"search": {"budget": 12, "batch_size": 6, "generate_tokens": 4}}
@@ -154,10 +154,10 @@ def test_a_full_disk_stops_with_a_clear_message_and_keeps_saved_maps(tmp_path, m
     def fill_up(path, data):
         calls.append(path)
         if len(calls) == 3:  # run.json, map 1, then the disk is full
-            raise ResultsWriteError(errno.ENOSPC, f"disk full while saving {path}")
+            raise WriteError(errno.ENOSPC, f"disk full while saving {path}")
         real(path, data)
 
     monkeypatch.setattr(store_module, "atomic_write_bytes", fill_up)
-    with pytest.raises(ResultsWriteError, match="disk full"):
+    with pytest.raises(WriteError, match="disk full"):
         evaluate(config(agents=("random",), games=("Condense",)), tmp_path, progress=False)
     assert len(list(ResultsStore(tmp_path).records())) == 1

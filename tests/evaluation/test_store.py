@@ -8,13 +8,9 @@ import os
 
 import pytest
 
-from xent_envs.errors import ConfigError, XentError
-from xent_envs.evaluation.store import (
-    ResultsStore,
-    ResultsWriteError,
-    RunConflictError,
-    atomic_write_json,
-)
+from xent_envs.errors import ConfigError, RunConflictError, WriteError, XentError
+from xent_envs.evaluation.store import ResultsStore
+from xent_envs.files import atomic_write_json
 
 
 def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
@@ -33,7 +29,7 @@ def test_disk_full_keeps_the_old_file_and_says_so(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full)
-    with pytest.raises(ResultsWriteError) as info:
+    with pytest.raises(WriteError) as info:
         atomic_write_json(path, {"x": 2})
     assert isinstance(info.value, XentError) and isinstance(info.value, OSError)
     assert "disk full while saving" in str(info.value)

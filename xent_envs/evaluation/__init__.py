@@ -14,21 +14,13 @@ from xent_envs.evaluation.report import (
 )
 from xent_envs.evaluation.runner import EvalConfig, evaluate, map_seed, play_map
 from xent_envs.evaluation.scoring import AgentResult, Leaderboard, leaderboard, normalise_map
-from xent_envs.evaluation.store import (
-    ResultsStore,
-    ResultsWriteError,
-    RunConflictError,
-    atomic_write_json,
-)
+from xent_envs.evaluation.store import ResultsStore
 
 __all__ = [
     "AgentResult",
     "EvalConfig",
     "Leaderboard",
     "ResultsStore",
-    "ResultsWriteError",
-    "RunConflictError",
-    "atomic_write_json",
     "evaluate",
     "format_table",
     "leaderboard",

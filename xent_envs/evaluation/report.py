@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xent_envs.evaluation.scoring import Leaderboard
-from xent_envs.evaluation.store import atomic_write_bytes, atomic_write_json
+from xent_envs.files import atomic_write_bytes, atomic_write_json
 
 __all__ = [
     "format_table",

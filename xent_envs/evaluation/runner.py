@@ -263,7 +263,7 @@ def evaluate(
     Raises:
         UnknownNameError: an unknown agent or game (the message lists the valid ones).
         RunConflictError: ``out`` holds another configuration.
-        ResultsWriteError: results cannot be saved (disk full); saved maps are kept.
+        WriteError: results cannot be saved (disk full); saved maps are kept.
         KeyboardInterrupt: passed on after the map in progress is dropped; every map saved
             before is kept and a rerun resumes.
     """

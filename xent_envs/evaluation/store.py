@@ -9,8 +9,6 @@ another configuration and is refused, so results of different configurations nev
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import re
@@ -18,63 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import ConfigError, XentError
+from xent_envs.errors import RunConflictError
+from xent_envs.files import atomic_write_json
 
-__all__ = [
-    "RUN_FILE",
-    "ResultsStore",
-    "ResultsWriteError",
-    "RunConflictError",
-    "atomic_write_bytes",
-    "atomic_write_json",
-]
+__all__ = ["RUN_FILE", "ResultsStore"]
 
 RUN_FILE = "run.json"
 _FORMAT = 1
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class RunConflictError(ConfigError):
-    """Raised when a results folder already holds a run with another configuration."""
-
-
-class ResultsWriteError(XentError, OSError):
-    """Raised when results cannot be saved (disk full, no permission); what was saved before
-    is kept."""
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``.
-
-    Raises:
-        ResultsWriteError: the disk is full or the folder is not writable; ``path`` keeps its
-            previous content and no temporary file is left behind.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise ResultsWriteError(
-                exc.errno,
-                f"disk full while saving {path}; the results saved before are kept in "
-                f"{path.parent}: free some space and run the same command again to resume",
-            ) from exc
-        raise ResultsWriteError(exc.errno, f"could not save {path}: {exc.strerror or exc}") from exc
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    """``atomic_write_bytes`` of ``data`` as indented UTF-8 JSON."""
-    text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=True) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _safe(name: str) -> str:

@@ -21,6 +21,8 @@ from typing import Any
 
 from filelock import FileLock
 
+from xent_envs.files import atomic_write_json
+
 __all__ = ["MANIFEST", "cache_root", "cached_folder", "read_manifest", "sha256_file"]
 
 MANIFEST = "manifest.json"
@@ -68,9 +70,7 @@ def _write_manifest(folder: Path, extra: dict[str, Any]) -> dict[str, Any]:
         if p.is_file() and p.name != MANIFEST
     }
     manifest = {"format": _FORMAT, "files": files, **extra}
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    atomic_write_json(folder / MANIFEST, manifest)
     return manifest
 
 
