@@ -107,8 +107,8 @@ def test_a_registered_game_never_changes():
 
 
 def test_each_version_is_its_own_id_and_plays_its_own_program(tiny_judge):
-    v0 = register_game(source=echo(3), name="Versioned")
-    v1 = register_game(source=echo(5), name="Versioned", version=1)
+    v0 = register_game(source=echo(3), name="Versioned", description="Version zero.")
+    v1 = register_game(source=echo(5), name="Versioned", version=1, description="Version one.")
     assert (v0.env_id, v1.env_id) == ("xent/Versioned-v0", "xent/Versioned-v1")
     assert game_space("Versioned") is v1  # a bare name: the highest version
     assert game_space("xent/Versioned-v0") is v0 and game_space("Versioned-v1") is v1
@@ -117,10 +117,14 @@ def test_each_version_is_its_own_id_and_plays_its_own_program(tiny_judge):
         v0.env_id,
         v1.env_id,
     ]
-    for env_id, budget in (("xent/Versioned-v0", 3), ("xent/Versioned-v1", 5)):
+    for env_id, budget, rules in (
+        ("xent/Versioned-v0", 3, "zero"),
+        ("xent/Versioned-v1", 5, "one"),
+    ):
         env = gym.make(env_id, judge=tiny_judge)
-        _, info = env.reset(seed=0)
+        obs, info = env.reset(seed=0)
         assert info["max_tokens"] == budget and info["instance_id"].startswith(env_id + "?")
+        assert f"Version {rules}." in obs
         replay = GameInstance.from_id(info["instance_id"])
         assert replay.env_id == env_id
     with pytest.raises(UnknownNameError, match="unknown version 'v7' of Versioned"):
