@@ -52,6 +52,7 @@ __all__ = [
     "ENTRY_POINT",
     "ENTRY_POINT_GROUP",
     "MAX_EPISODE_STEPS",
+    "MAX_NAME_LENGTH",
     "MAX_VERSION",
     "NAME_PATTERN",
     "RANDOM_ID",

@@ -106,6 +106,7 @@ def test_a_registered_game_never_changes():
     }
 
 
+@pytest.mark.filterwarnings("ignore:.*is out of date:DeprecationWarning")
 def test_each_version_is_its_own_id_and_plays_its_own_program(tiny_judge):
     v0 = register_game(source=echo(3), name="Versioned", description="Version zero.")
     v1 = register_game(source=echo(5), name="Versioned", version=1, description="Version one.")
@@ -229,6 +230,7 @@ def test_a_program_without_a_card_is_named_after_its_file(tmp_path):
         ('name = "Filed"\nplayers = ["white"]\n', "players must start with 'black'"),
         ('name = "Filed"\nversion = -2\n', "version must be an integer >= 0"),
         ('name = "Filed"\nsummary = [1]\n', "summary must be a string"),
+        ("name = 5\n", "name must be a non-empty string, got 5"),
         ("name = 'Filed\n", "not valid TOML"),
     ],
 )
@@ -472,3 +474,23 @@ def test_import_survives_a_broken_game_pack(tmp_path):
         in result.stderr
     )
     assert "ModuleNotFoundError" in result.stderr
+
+
+@pytest.mark.filterwarnings("ignore:.*is out of date:DeprecationWarning")
+def test_sync_and_async_vector_envs_play_the_same_version():
+    """Async workers play exactly what the parent's sync env plays, with another version of
+    the game registered (the spec names the version; a worker can rebuild the game from it)."""
+    register_game(source=echo(3), name="Twin")
+    register_game(source=echo(5), name="Twin", version=1)
+    played = {}
+    for mode, kwargs in (("sync", {}), ("async", {"shared_memory": False})):
+        envs = gym.make_vec(
+            "xent/Twin-v0", num_envs=2, vectorization_mode=mode, judge=TINY, vector_kwargs=kwargs
+        )
+        _, infos = envs.reset(seed=[1, 2])
+        _, rewards, terminated, _, _ = envs.step(([1, 2, 3, 4, 5, 6], [7]))
+        envs.close()
+        played[mode] = (list(infos["max_tokens"]), list(infos["instance_id"]), rewards.tolist())
+        assert terminated.all()
+    assert played["sync"] == played["async"]
+    assert played["sync"][0] == [3, 3]

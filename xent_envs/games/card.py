@@ -104,6 +104,8 @@ class GameDef:
         missing = [k for k in ("name", *CARD_FIELDS) if k not in card]
         if missing and (strict or "name" in missing):
             raise ConfigError(f"{where}: missing {', '.join(missing)}")
+        if not isinstance(card["name"], str) or not card["name"]:
+            raise ConfigError(f"{where}: name must be a non-empty string, got {card['name']!r}")
         if not isinstance(source, str):
             raise ConfigError(f"{where}: the program must be a string, got {source!r}")
         fields = {**_CARD_DEFAULTS, **{k: card[k] for k in CARD_FIELDS if k in card}}
