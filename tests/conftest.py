@@ -28,3 +28,13 @@ def real_judge():
     from xent_envs.judge import load_judge
 
     return load_judge()
+
+
+@pytest.fixture(autouse=True)
+def _registrations_undone():
+    """Games a test registers are gone after it, so ``xent/Random-v0`` draws the same games
+    whatever ran before."""
+    from xent_envs.registration import temporary_registrations
+
+    with temporary_registrations():
+        yield

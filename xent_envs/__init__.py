@@ -1,8 +1,9 @@
 """xent-envs: Gymnasium environments for Xent games.
 
-Importing the package registers every built-in game as ``xent/<Game>-v0`` (and
-``xent/Random-v0``, which draws a game at each reset). Heavy libraries (torch, transformers)
-load only when a judge is first used.
+Importing the package registers every built-in game as ``xent/<Game>-v0``, then
+``xent/Random-v0`` (which draws a game at each reset), then the games of installed game packs
+(entry-point group ``xent_envs.games``). Heavy libraries (torch, transformers) load only when a
+judge is first used.
 
 Example:
     >>> import gymnasium as gym
@@ -11,29 +12,29 @@ Example:
 """
 
 from xent_envs.errors import XentError
-from xent_envs.registry import (
-    GameInstance,
-    GameSpace,
+from xent_envs.games import GameDef, GameInstance, GameSpace, ParamDef, seed_split
+from xent_envs.registration import (
     game_space,
     list_games,
+    register_builtin_games,
     register_game,
-    seed_split,
+    temporary_registrations,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GameDef",
     "GameInstance",
     "GameSpace",
+    "ParamDef",
     "XentError",
     "__version__",
     "game_space",
     "list_games",
     "register_game",
     "seed_split",
+    "temporary_registrations",
 ]
 
-from xent_envs.registry import _register_builtin
-
-_register_builtin()
-del _register_builtin
+register_builtin_games()

@@ -59,42 +59,24 @@ def _split(values: Sequence[str] | None) -> list[str]:
 
 
 # -- list --------------------------------------------------------------------------------
-def _param_line(p: Any) -> str:
-    if p.choices:
-        domain = "one of " + ", ".join(map(str, p.choices))
-    elif p.low is not None or p.high is not None:
-        domain = f"{p.low}..{p.high}"
-    else:
-        domain = "any"
-    default = repr(p.default)
-    if len(default) > 40:
-        default = default[:37] + "...'"
-    return f"    {p.name} ({p.type}, default {default}, {domain}): {p.description}"
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     import xent_envs
 
+    if args.markdown:
+        from xent_envs.games.readme import render_readme
+
+        print(render_readme(), end="")
+        return 0
     games = xent_envs.list_games()
     if args.json:
         data = [
             {
                 "name": g.name,
+                "version": g.version,
                 "env_id": g.env_id,
-                "summary": getattr(g.definition, "summary", ""),
+                "summary": g.definition.summary,
                 "description": g.description,
-                "parameters": [
-                    {
-                        "name": p.name,
-                        "type": p.type,
-                        "default": p.default,
-                        "low": p.low,
-                        "high": p.high,
-                        "choices": list(p.choices) if p.choices else None,
-                        "description": p.description,
-                    }
-                    for p in g.parameters
-                ],
+                "parameters": [p.to_json() for p in g.parameters],
             }
             for g in games
         ]
@@ -104,10 +86,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.verbose:
             print(g.describe().rstrip() + "\n")
             continue
-        summary = getattr(g.definition, "summary", "") or g.description.split(". ")[0]
+        summary = g.definition.summary or g.rules().split(". ")[0]
         print(f"{g.name}  ({g.env_id})\n  {summary}")
         for p in g.parameters:
-            print(_param_line(p))
+            print(f"    {p.describe()}")
         print()
     print(f"{len(games)} games. `xent-envs list -v` shows the full rules.")
     return 0
@@ -115,43 +97,28 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 # -- check -------------------------------------------------------------------------------
 def cmd_check(args: argparse.Namespace) -> int:
-    import tomllib
-
-    from xent_envs.errors import XentError, XentSyntaxError, caret_block
-    from xent_envs.lang import load
+    """Check a game file with the card beside it, at the card's defaults overridden by
+    ``-p`` values (validated by the card), as ``register_game(path=...)`` would load it."""
+    from xent_envs.errors import XentSyntaxError, caret_block
+    from xent_envs.games import GameSpace, load_game_file
 
     path = Path(args.file)
+    space = GameSpace(load_game_file(path))
+    fixed = _pairs(args.param, "--param", dotted=False)
     try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    params: dict[str, Any] = {}
-    card = path.with_suffix(".toml")
-    if card.is_file():  # a game card next to the program gives the parameters' defaults
-        try:
-            spec = tomllib.loads(card.read_text(encoding="utf-8")).get("parameters", {})
-            params = {name: p["default"] for name, p in spec.items() if "default" in p}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"error: cannot read parameters from {card}: {exc}", file=sys.stderr)
-            return 1
-    params.update(_pairs(args.param, "--param", dotted=False))
-    try:
-        load(source, params=params or None)
+        space.program(fixed)
     except XentSyntaxError as exc:
         text = f"{path}:{exc.line or '?'}:{exc.column or '?'}: error: {exc.message}"
         if exc.hint:
             text += f" ({exc.hint})"
-        lines = source.splitlines()
+        lines = space.definition.source.splitlines()
         shown = exc.source_line
         if shown is None and exc.line is not None and 0 < exc.line <= len(lines):
             shown = lines[exc.line - 1]
         text += caret_block(shown, exc.column or 1)
         print(text, file=sys.stderr)
         return 1
-    except XentError as exc:
-        print(f"{path}: error: {exc}", file=sys.stderr)
-        return 1
+    params = space.program_params(space.resolve(fixed))
     shown = f" (parameters: {', '.join(f'{k}={v!r}' for k, v in params.items())})" if params else ""
     print(f"{path}: OK{shown}")
     return 0
@@ -252,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list the games, their parameters and rules")
     p.add_argument("-v", "--verbose", action="store_true", help="show the full rules of each game")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the built-in games' README (xent_envs/games/README.md)",
+    )
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("check", help="validate a game file (.xent)")
@@ -262,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a game parameter (defaults come from FILE.toml next to the file)",
+        help="a game parameter, checked by the card FILE.toml beside the file (which also "
+        "gives the defaults)",
     )
     p.set_defaults(func=cmd_check)
 

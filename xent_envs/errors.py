@@ -15,6 +15,7 @@ __all__ = [
     "AgentError",
     "ConfigError",
     "ContextLengthError",
+    "GamePackWarning",
     "JudgeError",
     "ModelNotFoundError",
     "RunConflictError",
@@ -146,3 +147,9 @@ class AgentError(XentError, RuntimeError):
     """Raised when an agent cannot produce a move (a model server down or answering garbage,
     an agent used before ``reset(env)``). The evaluation runner records it for that map and
     goes on."""
+
+
+class GamePackWarning(UserWarning):
+    """Warned when an installed game pack (entry-point group ``xent_envs.games``) cannot be
+    registered; the message names its distribution and entry point, and the other packs and
+    the built-in games are registered all the same."""

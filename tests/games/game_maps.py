@@ -16,6 +16,27 @@ STORIES = (
     "baker next door gave it advice. Soon the whole town lined up for its bread.",
 )
 
+# A legal, sensible move for each elicit (in order) of each game; the ensures of Horizon and
+# Fresh depend on the judge, so only these games may end on the ensure limit.
+SCRIPTED = {
+    "Condense": [" sailor ocean storm hungry kids"],
+    "Contrast": [" sailor ocean storm hungry kids"],
+    "Synthesize": [" sailor, girl with books, machine baking"],
+    "TwoWays": [" And here is another story."],
+    "Horizon": [" He sailed far", " to a quiet island"],
+    "Alethiometer": [" ship storm fish"],
+    "Intruder": [" Nobody knew which door it opened."],
+    "WhatIf": [" find a treasure chest, so he dived into the sea"],
+    "Fresh": [" see his son again before winter."],
+    "Taboo": [" What tall African animal has a very long neck?"],
+    "Lipogram": ["Fishing, boat, cold wind, no fish"],
+    "Debate": [
+        " Fumes make the air dirty and traffic hurts children.",
+        " People need to drive to shops and to work.",
+    ],
+}
+JUDGE_DEPENDENT_ENSURES = {"Horizon", "Fresh"}
+
 
 class FixedTexts:
     """A ``TextSource`` whose n-th ``story()`` call gets ``STORIES[n % 3]``, whatever the seed."""

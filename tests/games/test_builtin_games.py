@@ -12,33 +12,12 @@ from xent_envs.games import RESERVED_PARAMETERS, GameDef, ParamDef, builtin_game
 from xent_envs.judge import JudgeTextSource
 from xent_envs.lang import Machine, instantiate_map, load, play
 
-from .game_maps import STORIES, FixedTexts, black_score
+from .game_maps import JUDGE_DEPENDENT_ENSURES, SCRIPTED, STORIES, FixedTexts, black_score
 
 GAMES = builtin_games()
 BY_NAME = {g.name: g for g in GAMES}
 PLAYERS = {"black", "white", "alice", "bob", "carol", "env"}
 REFERENCE = {"Condense", "Contrast", "Synthesize", "TwoWays", "Horizon", "Alethiometer"}
-
-# A legal, sensible move for each elicit (in order) of each game; the ensures of Horizon and
-# Fresh depend on the judge, so only these games may end on the ensure limit.
-SCRIPTED = {
-    "Condense": [" sailor ocean storm hungry kids"],
-    "Contrast": [" sailor ocean storm hungry kids"],
-    "Synthesize": [" sailor, girl with books, machine baking"],
-    "TwoWays": [" And here is another story."],
-    "Horizon": [" He sailed far", " to a quiet island"],
-    "Alethiometer": [" ship storm fish"],
-    "Intruder": [" Nobody knew which door it opened."],
-    "WhatIf": [" find a treasure chest, so he dived into the sea"],
-    "Fresh": [" see his son again before winter."],
-    "Taboo": [" What tall African animal has a very long neck?"],
-    "Lipogram": ["Fishing, boat, cold wind, no fish"],
-    "Debate": [
-        " Fumes make the air dirty and traffic hurts children.",
-        " People need to drive to shops and to work.",
-    ],
-}
-JUDGE_DEPENDENT_ENSURES = {"Horizon", "Fresh"}
 
 
 def _settings(game: GameDef) -> list[dict]:

@@ -117,7 +117,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         super().reset(seed=seed)
         options = dict(options or {})
         self.instance = self._draw_instance(options)
-        self.space = game_space(self.instance.game)
+        self.space = game_space(self.instance.env_id)
         params = self.instance.param_dict
         self._machine = Machine(
             self._map_program(self.instance),
@@ -229,7 +229,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         if key in _MAP_CACHE:
             _MAP_CACHE.move_to_end(key)
             return _MAP_CACHE[key]
-        space = game_space(instance.game)
+        space = game_space(instance.env_id)
         params = instance.param_dict
         program = load(space.definition.source, params=space.program_params(params))
         source = JudgeTextSource(self.judge, story_tokens=params["story_tokens"])
