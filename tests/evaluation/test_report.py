@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from xent_envs.evaluation import AgentSpec, EvalConfig, RunSummary
 from xent_envs.evaluation.report import format_table, package_versions, write_reports
 from xent_envs.evaluation.scoring import leaderboard
@@ -45,7 +47,7 @@ def test_table_lists_agents_best_first():
 def test_write_reports(tmp_path):
     board = leaderboard(records(), n_boot=50)
     paths = write_reports(tmp_path, board, RUN, records())
-    data = json.loads(paths["results"].read_text())
+    data = json.loads(paths["results"].read_text(), parse_constant=pytest.fail)  # strict JSON
     assert data["key"] == "abc123" and len(data["maps"]) == 9
     assert (
         RunSummary.from_json(

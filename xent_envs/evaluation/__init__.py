@@ -14,8 +14,9 @@ The pieces, in the order a map flows through them:
 - :mod:`~xent_envs.evaluation.runner`: ``evaluate``, the loop over a run;
 - :mod:`~xent_envs.evaluation.scoring` and :mod:`~xent_envs.evaluation.report`.
 
->>> from xent_envs.evaluation import EvalConfig, evaluate           # doctest: +SKIP
->>> board = evaluate(EvalConfig(agents=("random", "search"), judge="tiny-random-gpt2"), "out/")
+>>> from xent_envs.evaluation import EvalConfig, evaluate
+>>> config = EvalConfig(agents=("random", "search"), judge="tiny-random-gpt2")
+>>> board = evaluate(config, "results/")                           # doctest: +SKIP
 """
 
 from xent_envs.evaluation.agent import (
