@@ -3,7 +3,7 @@
 Every agent follows one contract (:class:`agents.base.Agent`)::
 
     agent.reset(env, seed=0)                 # the env gives access to the judge
-    action = agent.act(observation, info)     # judge token ids, at most info["max_tokens"]
+    action = agent.act(observation, info)     # judge token ids; the env cuts to info["max_tokens"]
 
 A text agent in ten lines::
 
@@ -15,8 +15,10 @@ A text agent in ten lines::
         def act_text(self, observation, info):
             return observation.split()[-1]
 
-Built-in agents by name (``make_agent``): ``random``, ``search``, ``hf``, ``openai``, ``human``.
-Their modules are imported on demand, so ``import agents`` stays light.
+Agents by name (``make_agent``, ``xent-envs eval --agent NAME``) come from the entry-point
+group ``xent_envs.agents``: ``random``, ``search``, ``hf``, ``openai``, ``human`` are
+registered in xent-envs' pyproject.toml, and other packages add theirs. The modules are
+imported on demand, so ``import agents`` stays light.
 """
 
 from __future__ import annotations
@@ -33,10 +35,8 @@ from agents.base import (
     parse_move,
     plain_prompt,
 )
-from xent_envs.errors import UnknownNameError, did_you_mean
 
 __all__ = [
-    "AGENTS",
     "SYSTEM_PROMPT",
     "Agent",
     "AgentError",
@@ -52,42 +52,33 @@ __all__ = [
     "plain_prompt",
 ]
 
-#: agent name -> (module, class)
-AGENTS: dict[str, tuple[str, str]] = {
-    "random": ("agents.random_agent", "RandomAgent"),
-    "search": ("agents.search_agent", "SearchAgent"),
-    "hf": ("agents.hf_agent", "HFAgent"),
-    "openai": ("agents.openai_agent", "OpenAIAgent"),
-    "human": ("agents.human_agent", "HumanAgent"),
+#: class -> module, for ``from agents import SearchAgent`` without importing every agent
+_MODULES = {
+    "RandomAgent": "agents.random_agent",
+    "SearchAgent": "agents.search_agent",
+    "HFAgent": "agents.hf_agent",
+    "OpenAIAgent": "agents.openai_agent",
+    "HumanAgent": "agents.human_agent",
 }
 
 
-def _agent_class(name: str) -> type[Agent]:
-    if name not in AGENTS:
-        close = did_you_mean(name, AGENTS)
-        hint = f" ({close})" if close else ""
-        raise UnknownNameError(
-            f"unknown agent {name!r}{hint}; expected one of: {', '.join(AGENTS)}"
-        )
-    module, cls = AGENTS[name]
-    return getattr(importlib.import_module(module), cls)
-
-
-def make_agent(name: str, **options: Any) -> Agent:
-    """Build the built-in agent called ``name`` with keyword ``options``.
+def make_agent(name: str, **options: Any) -> Any:
+    """Build the agent called ``name`` (an entry-point name of ``xent_envs.agents``, or
+    ``package.module:Class``) with keyword ``options``.
 
     Raises:
-        UnknownNameError: ``name`` is not a built-in agent (the message lists them).
-        TypeError: an option the agent does not take.
+        UnknownNameError: no agent of that name (the message lists the registered ones).
+        ConfigError: an option the agent does not take (the message lists those it does).
 
     >>> make_agent("random", seed=3).name
     'random'
     """
-    return _agent_class(name)(**options)
+    from xent_envs.evaluation.agent import build_agent, load_agent_factory
+
+    return build_agent(load_agent_factory(name), options, name)
 
 
 def __getattr__(attr: str) -> Any:
-    for name, (_, cls) in AGENTS.items():
-        if cls == attr:
-            return _agent_class(name)
+    if attr in _MODULES:
+        return getattr(importlib.import_module(_MODULES[attr]), attr)
     raise AttributeError(f"module 'agents' has no attribute {attr!r}")

@@ -11,9 +11,13 @@ Any reset/step loop can drive an agent::
 
 The env is passed to ``reset`` so that agents can reach ``env.unwrapped.judge`` (its tokenizer:
 ``encode``/``decode``) and ``env.unwrapped.score_actions`` (search). Agents that think in text
-subclass :class:`TextAgent` and implement ``act_text``; encoding and cutting the move to
-``info["max_tokens"]`` come for free. Prompt formatting and answer parsing live here, not in the
-env, and are shared by every LLM-backed agent.
+subclass :class:`TextAgent` and implement ``act_text``; encoding comes for free (a move over
+``info["max_tokens"]`` is cut by the env, which reports it in ``info["cut"]``). Prompt formatting
+and answer parsing live here, not in the env, and are shared by every LLM-backed agent.
+
+:class:`Agent` implements the contract the evaluation relies on
+(:class:`xent_envs.evaluation.Agent`): ``name``, ``stats``, ``last_details``, ``reset``, ``act``
+and ``close``.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ class Agent:
             self.seed = seed
 
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
-        """The move for ``observation``: at most ``info["max_tokens"]`` judge token ids."""
+        """The move for ``observation``: judge token ids. A move over ``info["max_tokens"]``
+        is cut by the env (``info["cut"]``)."""
         raise NotImplementedError
 
     async def aact(self, observation: str, info: dict[str, Any]) -> list[int]:
@@ -121,16 +126,16 @@ class TextAgent(Agent):
         raise NotImplementedError
 
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
+        """``act_text``'s move encoded with the judge's tokenizer. A move over budget is left
+        whole: the env cuts it and says so (``info["cut"]``), so the record shows it."""
         self.last_details = {}
         text = self.act_text(observation, info)
         self.last_text = text
         ids = list(self.codec.encode(text))
-        limit = info.get("max_tokens")
-        if limit is not None and len(ids) > int(limit):
-            ids = ids[: int(limit)]
-            self.count("truncated_moves")
         self.count("moves")
         self.count("move_tokens", len(ids))
+        if len(ids) > int(info.get("max_tokens", len(ids))):
+            self.count("over_budget_moves")  # the env cuts them; this says how often
         self.last_details.setdefault("text", text)
         return ids
 

@@ -15,7 +15,9 @@ candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
 3. **Hill climbing.** Around the best move so far: substitute, insert or delete one token,
    one batch at a time, until the budget is spent.
 
-The best move seen is played; ``last_details["expected_reward"]`` is what it should earn.
+The best move seen is played; ``last_details["expected_reward"]`` is what it should earn. A
+candidate the game refuses (``score_actions`` gives it ``-inf``, or no number) ranks below every
+legal one, so it is played only when every candidate was refused.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from agents.base import Agent, AgentError
+from xent_envs.errors import ConfigError
 
 __all__ = ["COMMON_WORDS", "SearchAgent"]
 
@@ -65,7 +68,10 @@ class SearchAgent(Agent):
     ) -> None:
         super().__init__()
         if budget < 1 or batch_size < 1:
-            raise ValueError("budget and batch_size must be at least 1")
+            raise ConfigError(
+                f"budget and batch_size must be at least 1, got budget={budget}, "
+                f"batch_size={batch_size}"
+            )
         self.budget = budget
         self.batch_size = batch_size
         self.generate_tokens = generate_tokens
@@ -128,13 +134,13 @@ class SearchAgent(Agent):
         max_tokens = max(1, int(info.get("max_tokens", 1)))
         batch = min(self.batch_size, self.budget)
         seen: set[tuple[int, ...]] = set()
-        best: tuple[list[int], float] = ([], -math.inf)
+        best: tuple[list[int], float] | None = None
         remaining = self.budget
 
         def evaluate(candidates: list[list[int]]) -> list[tuple[list[int], float]]:
             """Score the new candidates (one batch at most), keep the best; best first."""
             nonlocal remaining, best
-            fresh = []
+            fresh: list[list[int]] = []
             for cand in candidates:
                 if cand and tuple(cand) not in seen and len(fresh) < min(batch, remaining):
                     seen.add(tuple(cand))
@@ -143,7 +149,7 @@ class SearchAgent(Agent):
                 return []
             scored = sorted(zip(fresh, self._score(fresh)), key=lambda p: -p[1])
             remaining -= len(fresh)
-            if scored[0][1] > best[1]:
+            if best is None or scored[0][1] > best[1]:
                 best = scored[0]
             return scored
 
@@ -167,7 +173,7 @@ class SearchAgent(Agent):
                 comps.append([pool[i] for i in self.rng.choice(len(pool), size=n)])
             evaluate(comps)
         # 3. hill climbing around the best: substitute, insert, delete one token
-        while remaining > 0 and max_tokens > 1:
+        while remaining > 0 and max_tokens > 1 and best is not None:
             seq = best[0]
             moves = []
             for i in range(len(seq) + 1):
@@ -182,10 +188,13 @@ class SearchAgent(Agent):
             if not evaluate([moves[i] for i in order]):
                 break
 
+        move, expected = best if best is not None else ([], -math.inf)
         self.count("moves")
-        self.count("move_tokens", len(best[0]))
-        self.last_details = {"expected_reward": best[1], "evaluations": self.budget - remaining}
-        return list(best[0])
+        self.count("move_tokens", len(move))
+        if expected == -math.inf:
+            self.count("refused_moves")
+        self.last_details = {"expected_reward": expected, "evaluations": self.budget - remaining}
+        return list(move)
 
 
 def _lengths(max_tokens: int) -> list[int]:

@@ -6,10 +6,15 @@
     xent-envs check FILE.xent [-p NAME=VALUE]    validate a game file (errors with line and caret)
     xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
     xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
-                   --out results/                evaluate agents; resumes an interrupted run
+                   --out results/                evaluate agents; resumes or grows a run
+
+Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
+``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
+``package.module:Class``, or as ``LABEL=SOURCE`` to run one agent twice with other options
+(``--agent s16=search -O s16.budget=16``).
 
 Exit status: 0 on success, 1 on a user error (bad name, bad file, conflicting results folder),
-130 when interrupted.
+130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xent_envs.judge.models import DEFAULT_JUDGE
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from xent_envs.evaluation import EvalConfig
+
+__all__ = ["build_parser", "eval_config", "main"]
 
 
 def _value(text: str) -> Any:
@@ -42,7 +50,7 @@ def _pairs(items: Sequence[str], what: str, dotted: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
-        owner, dot, name = key.partition(".")
+        owner, dot, name = key.rpartition(".")  # an owner may hold dots (package.module:Class)
         if not sep or not key or (dotted and not (dot and owner and name)):
             form = "OWNER.NAME=VALUE" if dotted else "NAME=VALUE"
             raise ConfigError(f"{what} must look like {form}, got {item!r}")
@@ -51,6 +59,12 @@ def _pairs(items: Sequence[str], what: str, dotted: bool) -> dict[str, Any]:
         else:
             out[key] = _value(raw)
     return out
+
+
+def _agent_names() -> list[str]:
+    from xent_envs.evaluation.agent import agent_names
+
+    return agent_names()
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -140,14 +154,16 @@ def cmd_play(args: argparse.Namespace) -> int:
     agent = HumanAgent()
     agent.reset(env, seed=args.seed)
     obs, info = env.reset(seed=args.seed)
-    total = 0.0
     try:
         while True:
             action = agent.act(obs, info)
             obs, reward, terminated, truncated, info = env.step(action)
-            total += reward
             if info.get("invalid_action"):
                 print(f"Rejected: {info.get('reason')}")
+                continue
+            if info.get("ensure_failed") and not (terminated or truncated):
+                # the next observation's feedback says why
+                print(f"\nYour move {info.get('move')!r} was refused; try again.")
                 continue
             print(f"\nYou played {info.get('move')!r}: {reward:+.2f} bits")
             detail = "  ".join(
@@ -157,7 +173,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 print(f"  per token: {detail}")
             if terminated or truncated:
                 break
-    except (EOFError, KeyboardInterrupt):
+    except EOFError:  # Ctrl-D: the player is done
         print("\nBye.")
         return 0
     finally:
@@ -170,20 +186,37 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 # -- eval --------------------------------------------------------------------------------
-def cmd_eval(args: argparse.Namespace) -> int:
-    from xent_envs.evaluation import EvalConfig, evaluate, format_table
-    from xent_envs.evaluation.store import ResultsStore
+def eval_config(args: argparse.Namespace) -> EvalConfig:
+    """The ``EvalConfig`` of ``xent-envs eval``'s arguments.
 
-    config = EvalConfig(
-        agents=tuple(_split(args.agent)),
+    Raises:
+        ConfigError: a malformed ``--agent``, ``-O`` or ``-p`` item.
+        UnknownNameError: ``-O`` for an agent that ``--agent`` does not name.
+    """
+    from xent_envs.errors import UnknownNameError, unknown_name
+    from xent_envs.evaluation import AgentSpec, EvalConfig
+
+    options = _pairs(args.agent_option, "--agent-option", dotted=True)
+    specs = [AgentSpec.parse(item) for item in _split(args.agent)]
+    names = [spec.name for spec in specs]
+    for owner in options:
+        if owner not in names:
+            raise UnknownNameError(unknown_name("agent", owner, names, where=" in --agent-option"))
+    return EvalConfig(
+        agents=tuple(AgentSpec(s.name, s.source, options.get(s.name, {})) for s in specs),
         games=tuple(_split(args.games)),
         maps=args.maps,
         rounds=args.rounds,
         seed=args.seed,
         judge=args.judge,
-        agent_options=_pairs(args.agent_option, "--agent-option", dotted=True),
         game_params=_pairs(args.param, "--param", dotted=True),
     )
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from xent_envs.evaluation import ResultsStore, evaluate, format_table
+
+    config = eval_config(args)
     start = time.perf_counter()
     try:
         board = evaluate(
@@ -194,7 +227,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             log=lambda msg: print(msg, file=sys.stderr),
         )
     except KeyboardInterrupt:
-        saved = sum(1 for _ in ResultsStore(args.out).records())
+        saved = len(ResultsStore(args.out).map_files())
         print(
             f"\nInterrupted: {saved} maps are saved in {args.out}; run the same command again "
             "to resume.",
@@ -254,8 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--agent",
         action="append",
         required=True,
-        metavar="NAMES",
-        help="comma-separated agents: random, search, hf, openai",
+        metavar="AGENTS",
+        help="comma-separated agents: a name of the entry-point group xent_envs.agents "
+        f"({', '.join(_agent_names()) or 'none installed'}), package.module:Class, or "
+        "LABEL=either (the same agent twice with other options)",
     )
     p.add_argument(
         "--games",
@@ -274,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="AGENT.NAME=VALUE",
-        help="an agent option, e.g. search.budget=96 or openai.model=gpt-4o-mini",
+        help="an agent option (VALUE is JSON, else a string), e.g. search.budget=96 or "
+        "openai.model=gpt-4o-mini",
     )
     p.add_argument(
         "-p",
@@ -287,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-resume",
         action="store_true",
-        help="refuse a results folder that already holds maps of this run",
+        help="refuse a results folder that already holds maps of this configuration",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
@@ -304,6 +340,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except XentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `xent-envs list | head`
         sys.stderr.close()
         return 0

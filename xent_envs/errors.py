@@ -13,12 +13,16 @@ from collections.abc import Iterable
 
 __all__ = [
     "AgentError",
+    "BadResponseError",
     "ConfigError",
     "ContextLengthError",
     "GamePackWarning",
     "JudgeError",
     "ModelNotFoundError",
+    "RecordError",
     "RunConflictError",
+    "RunLockedError",
+    "ServerUnavailableError",
     "UnknownNameError",
     "WriteError",
     "XentCheckError",
@@ -138,6 +142,15 @@ class RunConflictError(ConfigError):
     """Raised when a results folder already holds a run with another configuration."""
 
 
+class RunLockedError(RunConflictError):
+    """Raised when another process is writing to the same results folder."""
+
+
+class RecordError(XentError, ValueError):
+    """Raised when a saved record (a map of an evaluation run) is not valid JSON of its
+    schema; the message names the field."""
+
+
 class WriteError(XentError, OSError):
     """Raised when a file cannot be saved (disk full, no permission); what was saved before
     is kept."""
@@ -153,3 +166,13 @@ class GamePackWarning(UserWarning):
     """Warned when an installed game pack (entry-point group ``xent_envs.games``) cannot be
     registered; the message names its distribution and entry point, and the other packs and
     the built-in games are registered all the same."""
+
+
+class ServerUnavailableError(AgentError):
+    """Raised when an agent's model server cannot be reached or keeps failing (connection
+    refused, timeouts, 429/5xx) until its retries or its time for the move run out."""
+
+
+class BadResponseError(AgentError):
+    """Raised when an agent's model server answers something that is not what its API
+    promises (not JSON, a wrong type, too large), or refuses the request (4xx other than 429)."""

@@ -53,5 +53,15 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """``atomic_write_bytes`` of ``data`` as indented UTF-8 JSON."""
-    atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False, allow_nan=True) + "\n")
+    """``atomic_write_bytes`` of ``data`` as indented UTF-8 JSON.
+
+    Text that UTF-8 cannot encode (a lone surrogate such as ``"\\ud800"``, which a game's
+    ``\\u`` escape can produce) is written as JSON ``\\u`` escapes instead, so every string
+    reads back exactly.
+    """
+    text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=True) + "\n"
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:
+        encoded = (json.dumps(data, indent=1, ensure_ascii=True, allow_nan=True) + "\n").encode()
+    atomic_write_bytes(path, encoded)

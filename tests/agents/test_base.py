@@ -10,7 +10,9 @@ import pytest
 from agents import AgentError, TextAgent, build_messages, make_agent, parse_move, plain_prompt
 from agents.human_agent import HumanAgent
 from agents.random_agent import RandomAgent
-from xent_envs.errors import UnknownNameError
+from agents.search_agent import SearchAgent
+from xent_envs.errors import ConfigError, UnknownNameError
+from xent_envs.evaluation import Agent as ContractAgent
 
 
 @pytest.mark.parametrize(
@@ -48,12 +50,28 @@ class Echo(TextAgent):
         return observation
 
 
-def test_text_agent_encodes_and_cuts_to_budget(codec):
+def test_text_agent_encodes_and_leaves_the_cut_to_the_env(codec):
     agent = Echo(codec=codec)
-    assert agent.act("abcdef", {"max_tokens": 4}) == [97, 98, 99, 100]
+    assert agent.act("abcdef", {"max_tokens": 4}) == [97, 98, 99, 100, 101, 102]
     assert agent.act("ab", {"max_tokens": 4}) == [97, 98]
-    assert agent.stats == {"truncated_moves": 1, "moves": 2, "move_tokens": 6}
+    assert agent.stats == {"moves": 2, "move_tokens": 8, "over_budget_moves": 1}
     assert agent.last_text == "ab"
+
+
+def test_the_env_cuts_a_long_text_move_and_reports_it(tiny_judge):
+    import gymnasium as gym
+
+    import xent_envs  # noqa: F401
+
+    env = gym.make("xent/Condense-v0", judge=tiny_judge, budget=3)
+    _, info = env.reset(seed=0)
+    agent = Echo()
+    agent.reset(env, seed=0)
+    action = agent.act(" one two three four five six", info)
+    assert len(action) > 3
+    _, _, _, _, step = env.step(action)
+    assert step["cut"] is True and step["move_tokens"] == 3
+    assert step["move"] == tiny_judge.decode(action[:3])
 
 
 def test_text_agent_without_tokenizer_says_how_to_fix():
@@ -61,14 +79,24 @@ def test_text_agent_without_tokenizer_says_how_to_fix():
         Echo().act("x", {"max_tokens": 3})
 
 
-def test_make_agent_lists_valid_names():
+def test_make_agent_builds_agents_by_name_and_lists_valid_names():
     with pytest.raises(UnknownNameError) as info:
         make_agent("serch")
-    assert str(info.value) == (
-        "unknown agent 'serch' (did you mean 'search'?); "
-        "expected one of: random, search, hf, openai, human"
+    assert str(info.value).startswith(
+        "unknown agent 'serch'. Did you mean 'search'? Valid: hf, human, openai, random, search"
     )
     assert make_agent("random", seed=5).seed == 5
+    with pytest.raises(
+        ConfigError, match="unknown option 'sead' for agent 'random'. Did you mean 'seed'"
+    ):
+        make_agent("random", sead=5)
+
+
+@pytest.mark.parametrize("cls", [RandomAgent, SearchAgent, HumanAgent, Echo])
+def test_reference_agents_meet_the_evaluation_contract(cls):
+    agent = cls()
+    assert isinstance(agent, ContractAgent)
+    assert agent.stats == {} and agent.last_details == {}
 
 
 def test_random_agent_is_reproducible_and_within_budget():
@@ -97,7 +125,7 @@ def test_random_agent_uses_the_env_vocabulary(target_env):
 def test_human_agent_reads_a_line(codec):
     out = io.StringIO()
     agent = HumanAgent(input=io.StringIO("hello world\nbye\n"), output=out, codec=codec)
-    assert agent.act("THE STORY", {"max_tokens": 5}) == codec.encode("hello")
+    assert agent.act("THE STORY", {"max_tokens": 5}) == codec.encode("hello world")
     assert "THE STORY" in out.getvalue()
     assert "Your move (at most 5 tokens): " in out.getvalue()
     assert agent.act_text("again", {}) == "bye"
@@ -107,15 +135,27 @@ def test_human_agent_reads_a_line(codec):
 
 def test_async_act_gives_the_same_moves_concurrently():
     import asyncio
+    import threading
 
-    agents = [RandomAgent(seed=s, vocab_size=50) for s in range(3)]
+    barrier = threading.Barrier(3, timeout=10)
+
+    class Waiting(RandomAgent):
+        """Each move waits until all three agents are moving at once."""
+
+        def act(self, observation, info):
+            barrier.wait()  # raises BrokenBarrierError unless the three acts overlap
+            return super().act(observation, info)
+
+    agents = [Waiting(seed=s, vocab_size=50) for s in range(3)]
     for agent in agents:
-        agent.reset(seed=4)
+        agent.reset(seed=4 + agents.index(agent))
 
     async def all_moves():
         return await asyncio.gather(*(a.aact("", {"max_tokens": 5}) for a in agents))
 
     moves = asyncio.run(all_moves())
-    for agent in agents:
-        agent.reset(seed=4)
-    assert moves == [a.act("", {"max_tokens": 5}) for a in agents]
+    plain = [RandomAgent(vocab_size=50) for _ in agents]
+    for i, agent in enumerate(plain):
+        agent.reset(seed=4 + i)
+    assert moves == [a.act("", {"max_tokens": 5}) for a in plain]
+    assert len({tuple(m) for m in moves}) == 3

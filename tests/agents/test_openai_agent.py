@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
+import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from agents.openai_agent import BadResponseError, OpenAIAgent, ServerUnavailableError
-from xent_envs.errors import ConfigError, XentError
+from agents.openai_agent import OpenAIAgent
+from xent_envs.errors import BadResponseError, ConfigError, ServerUnavailableError, XentError
 
 
 def completion(content):
@@ -24,8 +26,9 @@ def completion(content):
 
 
 class FakeServer:
-    """Answers POST /v1/chat/completions from a script: each entry is (status, body) where a
-    dict body is sent as JSON and a str body as is; the last entry repeats."""
+    """Answers POST /v1/chat/completions from a script: each entry is ``(status, body)`` or
+    ``(status, body, headers)`` where a dict body is sent as JSON and a str body as is, or a
+    function that writes the whole answer itself (to misbehave); the last entry repeats."""
 
     def __init__(self, script):
         self.script = list(script)
@@ -42,13 +45,22 @@ class FakeServer:
                         "body": json.loads(self.rfile.read(length)),
                     }
                 )
-                status, body = server.script[min(len(server.requests), len(server.script)) - 1]
-                data = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                entry = server.script[min(len(server.requests), len(server.script)) - 1]
+                try:
+                    if callable(entry):
+                        entry(self)
+                        return
+                    status, body, *headers = entry
+                    data = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in (headers[0] if headers else {}).items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client hung up on a misbehaving answer: as intended
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -61,6 +73,39 @@ class FakeServer:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def trickle_body(handler):
+    """A valid status and headers, then the body one byte every 0.3 s."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "1000")
+    handler.end_headers()
+    for _ in range(1000):
+        handler.wfile.write(b" ")
+        time.sleep(0.3)
+
+
+def trickle_headers(handler):
+    """The status line and headers one byte every 0.3 s."""
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+        handler.wfile.write(bytes([byte]))
+        time.sleep(0.3)
+
+
+def huge_body(announce):
+    """A 600 MB answer of spaces, announced in Content-Length or not."""
+
+    def answer(handler):
+        handler.send_response(200)
+        if announce:
+            handler.send_header("Content-Length", str(600 * 2**20))
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        block = b" " * 2**16
+        for _ in range(600 * 2**20 // len(block)):
+            handler.wfile.write(block)
+
+    return answer
 
 
 @pytest.fixture
@@ -98,9 +143,9 @@ def test_valid_completion_becomes_the_move(serve, codec):
     assert agent.last_details["raw"] == "Thinking...\nMove: a cat"
 
 
-def test_move_is_cut_to_budget(serve, codec):
+def test_a_long_move_is_left_for_the_env_to_cut(serve, codec):
     agent = agent_for(serve((200, completion("Move: abcdefgh"))), codec)
-    assert agent.act("obs", {"max_tokens": 3}) == codec.encode("abc")
+    assert agent.act("obs", {"max_tokens": 3}) == codec.encode("abcdefgh")
 
 
 def test_unparseable_answer_plays_the_fallback_and_is_flagged(serve, codec):
@@ -174,3 +219,66 @@ def test_missing_model_is_a_config_error(monkeypatch):
     monkeypatch.delenv("OPENAI_MODEL", raising=False)
     with pytest.raises(ConfigError, match="pass model= or set OPENAI_MODEL"):
         OpenAIAgent()
+
+
+@pytest.mark.parametrize("answer", [trickle_body, trickle_headers], ids=["body", "headers"])
+def test_a_trickling_server_cannot_hold_a_move_past_the_timeout(serve, codec, answer):
+    agent = agent_for(serve(answer), codec, timeout=1, max_retries=0)
+    start = time.monotonic()
+    with pytest.raises(ServerUnavailableError, match="TimeoutError: no complete answer within 1 s"):
+        agent.act("obs", {"max_tokens": 5})
+    assert time.monotonic() - start < 2.5  # one byte every 0.3 s would take 300 s
+
+
+def test_move_timeout_bounds_a_move_with_all_its_retries(serve, codec):
+    server = serve(trickle_body)
+    agent = agent_for(server, codec, timeout=2, move_timeout=2.5, max_retries=10, backoff=0.01)
+    start = time.monotonic()
+    with pytest.raises(ServerUnavailableError, match=r"after 2 attempts in at most 2.5 s"):
+        agent.act("obs", {"max_tokens": 5})
+    assert time.monotonic() - start < 3.5  # the second attempt gets the 0.5 s left, not 2 s
+    assert len(server.requests) == 2 and agent.stats["failed_requests"] == 1
+
+
+@pytest.mark.parametrize("announce", [True, False], ids=["announced", "streamed"])
+def test_a_huge_answer_is_refused_without_filling_the_memory(serve, codec, announce):
+    agent = agent_for(serve(huge_body(announce)), codec, max_response_bytes=2**20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            BadResponseError, match="more than the 1048576 accepted|more than 1048576 bytes"
+        ):
+            agent.act("obs", {"max_tokens": 5})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
+def test_retry_after_is_capped(serve, codec):
+    server = serve((429, "slow down", {"Retry-After": "99999"}), (200, completion("Move: ok")))
+    agent = agent_for(server, codec)
+    assert agent.act("obs", {"max_tokens": 5}) == codec.encode("ok")
+    assert agent.waits == [30.0]  # max_retry_after, not 99999 s
+    agent = agent_for(serve((429, "slow down", {"Retry-After": "99999"})), codec, move_timeout=5)
+    with pytest.raises(
+        ServerUnavailableError, match=r"the next wait \(30 s\) would pass move_timeout"
+    ):
+        agent.act("obs", {"max_tokens": 5})
+    assert agent.waits == []
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [({"text": "Move: a dict"}, "dict"), (["Move: a list"], "list"), (7, "int")],
+)
+def test_content_that_is_not_text_is_refused_not_played(serve, codec, content, kind):
+    agent = agent_for(serve((200, completion(content))), codec)
+    with pytest.raises(BadResponseError, match=f"the message content is {kind}, not text"):
+        agent.act("obs", {"max_tokens": 5})
+    assert agent.stats.get("moves", 0) == 0
+
+
+def test_bad_bounds_are_config_errors():
+    with pytest.raises(ConfigError, match="timeout must be above 0, got 0"):
+        OpenAIAgent(model="m", timeout=0)

@@ -8,6 +8,9 @@ import pytest
 
 from agents import AgentError
 from agents.search_agent import SearchAgent, _as_reward
+from xent_envs.errors import ConfigError
+
+from .conftest import TargetEnv
 
 
 def test_search_finds_the_best_move_within_budget(target_env):
@@ -55,3 +58,40 @@ def test_missing_rewards_rank_last():
     assert _as_reward(None) == -math.inf
     assert _as_reward(float("nan")) == -math.inf
     assert _as_reward("2.5") == 2.5
+
+
+class RefusingEnv(TargetEnv):
+    """Moves with the letter ``x`` are refused (``-inf``); every legal move loses bits, so a
+    refused move read as anything but the worst would win."""
+
+    def score_actions(self, actions):
+        self.batches.append(len(actions))
+        refused = self.judge.encode("x")[0]
+        return [-math.inf if refused in a else -0.5 * len(a) - 1.0 for a in actions]
+
+
+def test_a_refused_move_is_never_chosen_over_a_legal_one():
+    env = RefusingEnv()
+    agent = SearchAgent(budget=40, batch_size=8, common_words=(), generate_tokens=8)
+    agent.reset(env, seed=0)
+    move = agent.act("xx xxx x xy", {"max_tokens": 3})
+    assert env.score_actions([move]) == [-1.5]  # the best legal move: one token, not an x
+    assert agent.last_details["expected_reward"] == -1.5
+    assert "refused_moves" not in agent.stats
+
+
+def test_when_every_candidate_is_refused_one_is_still_played():
+    class AllRefused(TargetEnv):
+        def score_actions(self, actions):
+            return [-math.inf] * len(actions)
+
+    agent = SearchAgent(budget=10, batch_size=5)
+    agent.reset(AllRefused(), seed=0)
+    move = agent.act("some text", {"max_tokens": 3})
+    assert move and agent.last_details["expected_reward"] == -math.inf
+    assert agent.stats["refused_moves"] == 1
+
+
+def test_bad_budgets_are_config_errors():
+    with pytest.raises(ConfigError, match="budget and batch_size must be at least 1, got budget=0"):
+        SearchAgent(budget=0)

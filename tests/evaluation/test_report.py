@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from xent_envs.evaluation import AgentSpec, EvalConfig, RunSummary
 from xent_envs.evaluation.report import format_table, package_versions, write_reports
 from xent_envs.evaluation.scoring import leaderboard
 
-RUN = {
-    "key": "abc123",
-    "config": {
-        "games": ["A", "B"],
-        "maps": 2,
-        "rounds": None,
-        "seed": 0,
-        "judge": "tiny",
-        "judge_fingerprint": {"model": "tiny", "dtype": "float32"},
-    },
-    "versions": {"python": "3.11"},
-}
+from .test_scoring import rec
+
+RUN = RunSummary(
+    key="abc123",
+    config=EvalConfig(
+        agents=(AgentSpec("search", options={"budget": 12}), AgentSpec("r2", "random")),
+        games=("A", "B"),
+        maps=2,
+        judge="tiny",
+    ),
+    judge_fingerprint={"model": "tiny", "dtype": "float32"},
+    versions={"python": "3.11"},
+)
 
 
 def records():
@@ -26,11 +30,8 @@ def records():
     for game, scores in (("A", (3.0, 1.0)), ("B", (-1.0, -2.0))):
         for index in range(2):
             for agent, score in zip(("search", "random"), scores):
-                out.append({"game": game, "map": index, "agent": agent, "status": "ok",
-                            "score": score + index, "moves": 1, "tokens_used": 5,
-                            "timing": {"act_seconds": 0.25}, "rounds": []})  # fmt: skip
-    out.append({"game": "A", "map": 2, "agent": "random", "status": "error", "score": None,
-                "error": {"type": "AgentError", "message": "boom"}})  # fmt: skip
+                out.append(rec(game, index, agent, score + index, moves=1, act=0.25, tokens=5))
+    out.append(rec("A", 2, "random", None, status="error"))
     return out
 
 
@@ -46,13 +47,21 @@ def test_table_lists_agents_best_first():
 def test_write_reports(tmp_path):
     board = leaderboard(records(), n_boot=50)
     paths = write_reports(tmp_path, board, RUN, records())
-    data = json.loads(paths["results"].read_text())
+    data = json.loads(paths["results"].read_text(), parse_constant=pytest.fail)  # strict JSON
     assert data["key"] == "abc123" and len(data["maps"]) == 9
+    assert (
+        RunSummary.from_json(
+            {k: data[k] for k in ("key", "config", "judge_fingerprint", "versions")}
+        )
+        == RUN
+    )
+    assert data["skipped"] == []
     assert data["leaderboard"]["rows"][0]["agent"] == "search"
     report = paths["report"].read_text()
     assert "## Leaderboard" in report and "| 1 | search |" in report
     assert "![leaderboard](leaderboard.png)" in report
     assert "Judge: `tiny` (model=tiny, dtype=float32)" in report
+    assert "- Agents: `search` (budget=12), `r2 = random`" in report
     assert (
         "Maps where no agent scored above zero (left out of the score): A #2, B #0, B #1." in report
     )

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
+from xent_envs.evaluation import MapError, MapRecord, MapSlot, RoundRecord, StepRecord, Timing
+from xent_envs.evaluation.report import format_table
 from xent_envs.evaluation.scoring import leaderboard, normalise_map
 
 
 def rec(game, index, agent, score, status="ok", moves=2, act=1.0, tokens=10):
-    return {"game": game, "map": index, "agent": agent, "status": status,
-            "score": score if status == "ok" else None, "moves": moves,
-            "timing": {"act_seconds": act}, "tokens_used": tokens}  # fmt: skip
+    """A map record whose one round scores ``score``, in ``moves`` steps of ``tokens`` in all."""
+    steps = tuple(StepRecord("black", 0, "obs", (1,), "m", 0.0, tokens=tokens // moves)
+                  for _ in range(moves))  # fmt: skip
+    error = MapError("agent.act", "AgentError", "boom") if status == "error" else None
+    return MapRecord.of(MapSlot(game, index, agent, 1, 2), {"black": agent}, status=status,
+                        round_scores=(score,) if score is not None else (),
+                        rounds=(RoundRecord(0, score or 0.0, steps),),
+                        timing=Timing(act, act, 0.0), error=error)  # fmt: skip
 
 
 def test_normalise_map_conventions():
@@ -83,8 +91,26 @@ def test_bootstrap_is_seeded_and_collapses_without_variation():
     one = leaderboard(varied, n_boot=300, seed=1)
     two = leaderboard(varied, n_boot=300, seed=1)
     assert one == two
-    y = next(r for r in one.rows if r.agent == "y")
-    assert y.ci_low < y.score < y.ci_high
+    assert leaderboard(varied, n_boot=300, seed=2) != one
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9, 0.5])
+def test_the_interval_has_its_stated_confidence(confidence):
+    """200 maps where y's normalised score is i/2 (x always best): the bootstrap mean is close
+    to normal with the standard error of the mean, so the interval's width is known."""
+    values = np.arange(200) / 2
+    records = [
+        r for i, v in enumerate(values) for r in (rec("A", i, "x", 100.0), rec("A", i, "y", v))
+    ]
+    board = leaderboard(records, confidence=confidence, n_boot=4000)
+    y = next(r for r in board.rows if r.agent == "y")
+    se = values.std() / math.sqrt(len(values))
+    z = {0.95: 1.959964, 0.9: 1.644854, 0.5: 0.674490}[confidence]
+    assert y.ci_high - y.ci_low == pytest.approx(2 * z * se, rel=0.05)
+    assert (y.ci_low + y.ci_high) / 2 == pytest.approx(values.mean(), abs=0.1 * se)
+    assert board.confidence == confidence
+    header = format_table(board).splitlines()[0]
+    assert f"| {round(confidence * 100)}% CI |" in header
 
 
 def test_agent_order_breaks_ties_and_lists_agents_without_records():

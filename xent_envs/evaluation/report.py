@@ -1,19 +1,34 @@
 """Reports of an evaluation run: ``results.json`` (every round of every map), ``report.md``
-(the leaderboard) and ``leaderboard.png`` (a plot, matplotlib's Agg backend)."""
+(the leaderboard) and ``leaderboard.png`` (a plot, matplotlib's Agg backend).
+
+``results.json`` is strict JSON::
+
+    {"key": "<run key>",
+     "config": {...EvalConfig.to_json()}, "judge_fingerprint": {...},
+     "versions": {"python": ..., "torch": ...},
+     "leaderboard": {...Leaderboard.to_json()},
+     "maps": [...MapRecord.to_json(), one per map of this configuration],
+     "skipped": [{"path": "maps/...", "reason": "..."}]}   # files of the folder not used
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
 import math
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xent_envs.evaluation.config import AgentSpec, EvalConfig
+from xent_envs.evaluation.json_record import JsonRecord
+from xent_envs.evaluation.records import MapRecord
 from xent_envs.evaluation.scoring import Leaderboard
 from xent_envs.files import atomic_write_bytes, atomic_write_json
 
 __all__ = [
+    "RunSummary",
     "format_table",
     "markdown_report",
     "package_versions",
@@ -72,22 +87,45 @@ def _game_table(board: Leaderboard, attr: str, digits: int) -> str:
     return "\n".join([head, rule, *rows])
 
 
+@dataclass(frozen=True)
+class RunSummary(JsonRecord):
+    """The head of ``results.json`` and of the report: what was run, on what.
+
+    Attributes:
+        key: the run key.
+        config: the configuration of this evaluation.
+        judge_fingerprint: the judge's fingerprint.
+        versions: Python's and the scoring stack's versions (:func:`package_versions`).
+    """
+
+    key: str
+    config: EvalConfig
+    judge_fingerprint: Mapping[str, Any]
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+
 def markdown_report(
-    board: Leaderboard, run: Mapping[str, Any], plot_name: str | None = "leaderboard.png"
+    board: Leaderboard, run: RunSummary, plot_name: str | None = "leaderboard.png"
 ) -> str:
-    """The Markdown report: configuration, leaderboard, per-game tables, conventions."""
-    config = run.get("config", {})
-    judge = config.get("judge_fingerprint", {})
-    versions = run.get("versions", {})
+    """The Markdown report: configuration, leaderboard, per-game tables, conventions.
+
+    Args:
+        board: the leaderboard.
+        run: what was run.
+        plot_name: the plot's file name next to the report (None: no plot).
+    """
+    config = run.config
+    fingerprint = ", ".join(f"{k}={v}" for k, v in run.judge_fingerprint.items())
     parts = [
         "# xent-envs evaluation",
         "",
-        f"- Judge: `{config.get('judge')}` ({', '.join(f'{k}={v}' for k, v in judge.items())})",
-        f"- Games: {', '.join(config.get('games', []))}",
-        f"- Maps per game: {config.get('maps')}; rounds: {config.get('rounds') or 'game default'};"
-        f" seed: {config.get('seed')}",
-        f"- Run key: `{run.get('key')}`",
-        f"- Versions: {', '.join(f'{k} {v}' for k, v in versions.items())}",
+        f"- Judge: `{config.judge}` ({fingerprint})",
+        f"- Agents: {', '.join(_agent_line(a) for a in config.agents)}",
+        f"- Games: {', '.join(config.games)}",
+        f"- Maps per game: {config.maps}; rounds: {config.rounds or 'game default'};"
+        f" seed: {config.seed}",
+        f"- Run key: `{run.key}`",
+        f"- Versions: {', '.join(f'{k} {v}' for k, v in run.versions.items())}",
         "",
         "## Leaderboard",
         "",
@@ -114,6 +152,13 @@ def markdown_report(
     if plot_name:
         parts += ["", f"![leaderboard]({plot_name})"]
     return "\n".join(parts) + "\n"
+
+
+def _agent_line(spec: AgentSpec) -> str:
+    data = spec.to_json()
+    options = ", ".join(f"{k}={v!r}" for k, v in data["options"].items())
+    source = f" = {spec.source}" if spec.source else ""
+    return f"`{spec.name}{source}`" + (f" ({options})" if options else "")
 
 
 def plot_leaderboard(board: Leaderboard, path: Path) -> None:
@@ -151,9 +196,21 @@ def plot_leaderboard(board: Leaderboard, path: Path) -> None:
 
 
 def write_reports(
-    folder: Path, board: Leaderboard, run: Mapping[str, Any], records: Iterable[Mapping[str, Any]]
+    folder: Path,
+    board: Leaderboard,
+    run: RunSummary,
+    records: Iterable[MapRecord],
+    skipped: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Path]:
-    """Write ``results.json``, ``report.md`` and ``leaderboard.png`` into ``folder``."""
+    """Write ``results.json``, ``report.md`` and ``leaderboard.png`` into ``folder``.
+
+    Args:
+        folder: the results folder.
+        board: the leaderboard of ``records``.
+        run: what was run.
+        records: the maps of the configuration.
+        skipped: (path, reason) of the folder's files that were not used.
+    """
     folder = Path(folder)
     paths = {
         "results": folder / "results.json",
@@ -162,7 +219,12 @@ def write_reports(
     }
     atomic_write_json(
         paths["results"],
-        {**dict(run), "leaderboard": board.to_json(), "maps": list(records)},
+        {
+            **run.to_json(),
+            "leaderboard": board.to_json(),
+            "maps": [r.to_json() for r in records],
+            "skipped": [{"path": path, "reason": reason} for path, reason in skipped],
+        },
     )
     plot_leaderboard(board, paths["plot"])
     text = markdown_report(board, run, paths["plot"].name)

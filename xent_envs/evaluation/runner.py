@@ -1,231 +1,86 @@
-"""Play every (game, map, agent) of an evaluation and save each map as soon as it ends.
+"""Run, resume or grow an evaluation: every (game, map, agent) of an :class:`EvalConfig`
+played once and saved as soon as it ends.
 
 All agents meet the same maps: map ``i`` of game ``g`` is reset with a seed derived stably
-from ``(seed, g, i)`` (:func:`map_seed`), and the env draws its map from the eval split of
-map seeds. A run is keyed by a hash of its whole configuration, judge fingerprint included
-(:meth:`EvalConfig.key`); its results folder holds one file per map (see
-:mod:`xent_envs.evaluation.store`), so an interrupted run restarts where it stopped and a
-folder of another configuration is refused. An agent that raises is recorded as an error for
-that map, and the run goes on; maps recorded as errors are played again when the run resumes.
+from ``(seed, g, i)`` (:func:`~xent_envs.evaluation.config.map_seed`), the env draws it from
+the eval split of map seeds, and each agent is reset with the same agent seed for that map.
+The results folder (:mod:`xent_envs.evaluation.store`) holds one file per map, so:
+
+- an interrupted run restarts where it stopped; maps recorded as errors are played again;
+- a run grows: more maps, another game or another agent reuse every map already saved
+  (the keys are explained in :mod:`xent_envs.evaluation.config`);
+- a folder of another run (judge, seed, split, rounds) is refused, and so is an agent or game
+  name reused with another definition;
+- one evaluation writes to a folder at a time (a second one is refused, naming the first).
 
 Example:
-    >>> from xent_envs.evaluation import EvalConfig, evaluate
-    >>> config = EvalConfig(agents=("random", "search"), games=("Condense",), maps=2,
-    ...                     judge="tiny-random-gpt2")
+    >>> from xent_envs.evaluation import AgentSpec, EvalConfig, evaluate
+    >>> agents = (AgentSpec("random"), AgentSpec("search", options={"budget": 12}))
+    >>> config = EvalConfig(agents, games=("Condense",), maps=2, judge="tiny-random-gpt2")
     >>> board = evaluate(config, "results/")                       # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import time
-import traceback
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+import contextlib
+import dataclasses
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import ConfigError, UnknownNameError, XentError, did_you_mean
-from xent_envs.evaluation.report import package_versions, write_reports
+from xent_envs.errors import RunConflictError, UnknownNameError, unknown_name
+from xent_envs.evaluation.agent import (
+    Agent,
+    AgentFactory,
+    build_agent,
+    check_agent_options,
+    load_agent_factory,
+)
+from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed, map_seed
+from xent_envs.evaluation.episode import play_map
+from xent_envs.evaluation.records import MapRecord, MapSlot
+from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
 from xent_envs.evaluation.scoring import Leaderboard, leaderboard
 from xent_envs.evaluation.store import ResultsStore
-from xent_envs.judge.models import DEFAULT_JUDGE
-from xent_envs.seeding import derive_seed
 
-__all__ = ["SECRET_OPTIONS", "EvalConfig", "evaluate", "map_seed", "play_map"]
-
-#: agent options never written to disk nor hashed (they do not change what is played)
-SECRET_OPTIONS = frozenset({"api_key"})
-
-AgentFactory = Callable[[], Any]
+__all__ = ["evaluate", "plan"]
 
 
-def map_seed(seed: int, game: str, index: int) -> int:
-    """The reset seed of map ``index`` of ``game`` in a run seeded with ``seed``: a stable
-    hash (the same on every machine and Python), below 2**63.
-
-    >>> map_seed(0, "Condense", 0) == map_seed(0, "Condense", 0) != map_seed(0, "Condense", 1)
-    True
-    """
-    return derive_seed("xent-eval", seed, game, index)
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    """What an evaluation plays. Every field is part of the run's key.
-
-    Attributes:
-        agents: agent names (built-in names for ``agents.make_agent``, or keys of the
-            ``agent_factories`` given to :func:`evaluate`).
-        games: game names as ``xent_envs.list_games()`` gives them (empty: all of them).
-        maps: maps per game.
-        rounds: rounds per map (None: each game's default).
-        seed: the run's seed; map seeds derive from it.
-        judge: judge name, as ``load_judge`` takes.
-        agent_options: per agent name, keyword options for its constructor.
-        game_params: per game name, fixed game parameters.
-        split: the map-seed split the env draws from (``"eval"``, ``"train"`` or None).
-    """
-
-    agents: tuple[str, ...]
-    games: tuple[str, ...] = ()
-    maps: int = 2
-    rounds: int | None = None
-    seed: int = 0
-    judge: str = DEFAULT_JUDGE
-    agent_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    game_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    split: str | None = "eval"
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready fields, without secret options (API keys)."""
-        data = asdict(self)
-        data["agents"] = list(self.agents)
-        data["games"] = list(self.games)
-        data["agent_options"] = {
-            name: {k: v for k, v in sorted(opts.items()) if k not in SECRET_OPTIONS}
-            for name, opts in sorted(self.agent_options.items())
-        }
-        data["game_params"] = {
-            g: dict(sorted(p.items())) for g, p in sorted(self.game_params.items())
-        }
-        return data
-
-    def key(self, judge_fingerprint: Mapping[str, Any]) -> str:
-        """Hash of the configuration and the judge's fingerprint (16 hex digits)."""
-        blob = json.dumps({**self.to_json(), "judge_fingerprint": dict(judge_fingerprint)},
-                          sort_keys=True, default=str)  # fmt: skip
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _jsonable(value: Any) -> Any:
-    """A JSON-ready copy of an info value (Scores, tuples, numpy scalars...)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if hasattr(value, "to_json"):
-        return _jsonable(value.to_json())
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    return str(value)
-
-
-def _error(where: str, exc: BaseException) -> dict[str, Any]:
-    return {
-        "where": where,
-        "type": type(exc).__name__,
-        "message": str(exc),
-        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:],
-    }
-
-
-def play_map(env: Any, agent: Any, seed: int) -> dict[str, Any]:
-    """Play one episode of ``env`` with ``agent`` from ``reset(seed=seed)``; return its record.
-
-    An exception raised by the agent (or a judge error of the env) ends the map with
-    ``status: "error"`` and what was played so far; other exceptions propagate.
-    """
-    stats_before = dict(getattr(agent, "stats", {}))
-    record: dict[str, Any] = {"seed": seed, "status": "ok", "steps": []}
-    act_time = env_time = 0.0
-    start = time.perf_counter()
-    try:
-        t0 = time.perf_counter()
-        obs, info = env.reset(seed=seed)
-        env_time += time.perf_counter() - t0
-        record.update(
-            instance_id=info.get("instance_id"),
-            params=_jsonable(info.get("params")),
-            judge=_jsonable(info.get("judge")),
-        )
-        try:
-            agent.reset(env, seed=seed)
-        except Exception as exc:  # an agent's failure is recorded, the run goes on
-            record.update(status="error", error=_error("agent.reset", exc))
-            return record
-        done = False
-        while not done:
-            t0 = time.perf_counter()
-            try:
-                action = agent.act(obs, info)
-            except Exception as exc:
-                record.update(status="error", error=_error("agent.act", exc))
-                break
-            t1 = time.perf_counter()
-            round_index = info.get("round")
-            next_obs, reward, terminated, truncated, step_info = env.step(action)
-            t2 = time.perf_counter()
-            act_time += t1 - t0
-            env_time += t2 - t1
-            record["steps"].append(
-                _jsonable(
-                    {
-                        "round": round_index,
-                        "observation": obs,
-                        "action": [int(a) for a in action],
-                        "move": step_info.get("move"),
-                        "reward": float(reward),
-                        "reward_terms": step_info.get("reward_terms", []),
-                        "token_rewards": step_info.get("token_rewards", []),
-                        "invalid_action": bool(step_info.get("invalid_action", False)),
-                        "reason": step_info.get("reason"),
-                        "tokens": int(step_info.get("move_tokens", len(action))),
-                        "act_seconds": t1 - t0,
-                        "step_seconds": t2 - t1,
-                        "agent": dict(getattr(agent, "last_details", {}) or {}),
-                    }
+def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
+    """Every map slot of ``config`` in playing order (game, then map, then agent), lazily:
+    a run of many maps costs nothing before it plays them."""
+    for game in config.games:
+        for index in range(config.maps):
+            seed = map_seed(config.seed, game, index)
+            for spec in config.agents:
+                yield MapSlot(
+                    game=game,
+                    map=index,
+                    agent=spec.name,
+                    seed=seed,
+                    agent_seed=agent_seed(seed),
+                    run=run_key,
+                    key=config.map_key(run_key, game, index, spec.name),
                 )
-            )
-            obs, info = next_obs, step_info
-            done = terminated or truncated
-            if truncated:
-                record["truncation_reason"] = step_info.get("truncation_reason")
-    except XentError as exc:  # a judge or game fault on this map: record it, go on
-        record.update(status="error", error=_error("env", exc))
-
-    steps = record["steps"]
-    rounds: dict[int, dict[str, Any]] = {}
-    for step in steps:
-        slot = rounds.setdefault(
-            step["round"], {"round": step["round"], "reward": 0.0, "steps": []}
-        )
-        slot["reward"] += step["reward"]
-        slot["steps"].append(step)
-    round_scores = (
-        [float(s) for s in info.get("round_scores", [])] if record["status"] == "ok" else []
-    )
-    if not round_scores:
-        round_scores = [r["reward"] for r in rounds.values()]
-    for r, slot in rounds.items():
-        if isinstance(r, int) and r < len(round_scores):
-            slot["score"] = round_scores[r]
-    record.pop("steps")
-    record["rounds"] = list(rounds.values())
-    record["round_scores"] = round_scores
-    record["score"] = max(round_scores) if record["status"] == "ok" and round_scores else None
-    record["moves"] = len(steps)
-    record["tokens_used"] = sum(s["tokens"] for s in steps)
-    record["timing"] = {
-        "total_seconds": time.perf_counter() - start,
-        "act_seconds": act_time,
-        "env_seconds": env_time,
-    }
-    stats = dict(getattr(agent, "stats", {}))
-    record["agent_stats"] = {
-        k: v - stats_before.get(k, 0) if isinstance(v, (int, float)) else v
-        for k, v in stats.items()
-    }
-    return record
 
 
-def _resolve_games(names: tuple[str, ...]) -> list[Any]:
+def _expected(config: EvalConfig, run_key: str) -> Callable[[MapRecord], MapSlot | None]:
+    """For a saved record, the slot this configuration expects in its place (or None)."""
+    agents = {spec.name for spec in config.agents}
+
+    def expect(record: MapRecord) -> MapSlot | None:
+        if record.game not in config.games or record.agent not in agents:
+            return None
+        if not 0 <= record.map < config.maps:
+            return None
+        seed = map_seed(config.seed, record.game, record.map)
+        key = config.map_key(run_key, record.game, record.map, record.agent)
+        return MapSlot(record.game, record.map, record.agent, seed, agent_seed(seed), run_key, key)
+
+    return expect
+
+
+def _resolve_games(names: Sequence[str]) -> list[Any]:
     """Game spaces by name (all of them when ``names`` is empty); an unknown name raises the
     registry's ``UnknownNameError``, which lists the valid ones."""
     import xent_envs
@@ -244,123 +99,166 @@ def evaluate(
     progress: bool = True,
     reports: bool = True,
     log: Callable[[str], None] | None = None,
+    lock_timeout: float = 0.0,
 ) -> Leaderboard:
-    """Run (or resume) the evaluation ``config`` into the folder ``out``.
+    """Run (or resume, or grow) the evaluation ``config`` into the folder ``out``.
 
     Args:
         config: what to play.
-        out: the results folder; maps already saved there by the same configuration are
-            skipped.
-        agent_factories: builders for agent names that are not built-in (or to override them).
-        resume: False refuses a folder that already holds maps of this run.
+        out: the results folder; maps already saved there for this run are reused.
+        agent_factories: by agent name, a callable that builds the agent from its options;
+            other agents are built from their ``source`` (an entry-point name of
+            ``xent_envs.agents`` or ``package.module:Class``, see
+            :mod:`xent_envs.evaluation.agent`).
+        resume: False refuses a folder that already holds maps of this configuration.
         progress: show a tqdm progress bar.
         reports: write ``results.json``, ``report.md`` and ``leaderboard.png`` at the end.
-        log: where to print notes (resumed maps, errors); default: nowhere.
+        log: where to print notes (resumed maps, skipped files, errors); default: nowhere.
+        lock_timeout: seconds to wait for another evaluation writing to ``out`` to finish.
 
     Returns:
-        The leaderboard of every map saved in ``out``.
+        The leaderboard of the maps of ``config``.
 
     Raises:
-        UnknownNameError: an unknown agent or game (the message lists the valid ones).
-        RunConflictError: ``out`` holds another configuration.
+        UnknownNameError: an unknown agent, game or game of ``game_params`` (the message
+            lists the valid ones).
+        ConfigError: an option an agent does not take, a bad game parameter.
+        RunConflictError: ``out`` holds another run, or an agent or game of the same name
+            played with another definition; ``RunLockedError`` when another evaluation is
+            writing to ``out``.
         WriteError: results cannot be saved (disk full); saved maps are kept.
         KeyboardInterrupt: passed on after the map in progress is dropped; every map saved
             before is kept and a rerun resumes.
     """
-    import gymnasium as gym
-
     from xent_envs.judge import load_judge
 
     note = log or (lambda _msg: None)
-    factories = dict(agent_factories or {})
-    if not config.agents:
-        raise UnknownNameError("no agent to evaluate; pass at least one agent name")
-    from agents import AGENTS, make_agent
-
-    unknown = [a for a in config.agents if a not in factories and a not in AGENTS]
-    if unknown:
-        valid = ", ".join([*AGENTS, *(f for f in factories if f not in AGENTS)])
-        close = did_you_mean(unknown[0], [*AGENTS, *factories])
-        hint = f" ({close})" if close else ""
-        raise UnknownNameError(
-            f"unknown agent {', '.join(map(repr, unknown))}{hint}; valid agents: {valid}"
-        )
-    spaces = _resolve_games(config.games)
-    if config.maps < 1:
-        raise ConfigError(f"maps must be at least 1, got {config.maps}")
-    config_games = tuple(s.name for s in spaces)
-    if config_games != config.games:
-        config = EvalConfig(
-            **{**asdict(config), "games": config_games, "agents": tuple(config.agents)}
-        )
+    spaces = {space.name: space for space in _resolve_games(config.games)}
+    config = dataclasses.replace(config, games=tuple(spaces))
+    for game in config.game_params:
+        if game not in spaces:
+            raise UnknownNameError(
+                unknown_name("game", game, spaces, where=" in the game parameters")
+            )
+    given = dict(agent_factories or {})
+    factories = {
+        spec.name: given.get(spec.name) or load_agent_factory(spec.target) for spec in config.agents
+    }
+    for spec in config.agents:
+        check_agent_options(factories[spec.name], spec.options, spec.name)
 
     judge = load_judge(config.judge)
     fingerprint = dict(judge.fingerprint)
-    key = config.key(fingerprint)
-    run = {
-        "key": key,
-        "config": {**config.to_json(), "judge_fingerprint": fingerprint},
-        "versions": package_versions(),
-    }
+    run_key = config.run_key(fingerprint)
     store = ResultsStore(out)
-    saved = store.open(key, run["config"], resume=resume)
-    if saved:
-        note(f"resuming run {key} in {store.folder}: {saved} maps already saved")
+    with store.lock(lock_timeout):
+        folder = store.open(RunManifest.of(config, fingerprint))
+        problems = folder.conflicts(config)
+        if problems:
+            raise RunConflictError(f"{store.folder}: " + "; ".join(problems))
+        scan = store.scan(_expected(config, run_key))
+        for path, reason in scan.skipped:
+            note(f"not using {path}: {reason}")
+        if scan.outside:
+            note(
+                f"{scan.outside} saved maps of other agents, games or map numbers are kept "
+                "but not counted in this leaderboard"
+            )
+        if scan.records and not resume:
+            raise RunConflictError(
+                f"{store.folder} already holds {len(scan.records)} maps of this run; resume "
+                "it, or use another --out folder"
+            )
+        records = dict(scan.records)
+        done = {slot for slot, record in records.items() if record.status == "ok"}
+        if records:
+            note(f"resuming run {run_key} in {store.folder}: {len(done)} maps already saved")
+        # Agents and games join run.json with their first saved map, so a run that stops
+        # before playing (an option an agent refuses) does not reserve their names.
+        grown = folder.grown(config)
+        manifest_saved = grown == folder
 
-    units = [(s, i, a) for s in spaces for i in range(config.maps) for a in config.agents]
-    todo = []
-    for space, index, name in units:
-        old = store.load(space.name, index, name)
-        if old is None or old.get("status") != "ok":
-            todo.append((space, index, name))
+        todo = (s for s in plan(config, run_key) if (s.game, s.map, s.agent) not in done)
+        bar = None
+        total = len(config.games) * config.maps * len(config.agents)
+        if progress and len(done) < total:
+            from tqdm.auto import tqdm
 
-    agents: dict[str, Any] = {}
+            bar = tqdm(total=total, initial=len(done), unit="map", desc="eval")
+        try:
+            with contextlib.closing(_play(config, todo, spaces, factories, done)) as played:
+                for record in played:
+                    if not manifest_saved:
+                        store.write_run(grown)
+                        manifest_saved = True
+                    store.save(record)
+                    records[(record.game, record.map, record.agent)] = record
+                    if record.error is not None:
+                        err = record.error
+                        note(
+                            f"{record.agent} failed on {record.game} map {record.map} "
+                            f"({err.where}): {err.type}: {err.message}"
+                        )
+                    if bar is not None:
+                        bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+
+        order = {name: i for i, name in enumerate(config.games)}
+        agent_order = {spec.name: i for i, spec in enumerate(config.agents)}
+        ranked = sorted(
+            records.values(), key=lambda r: (order[r.game], r.map, agent_order[r.agent])
+        )
+        board = leaderboard(ranked, agents=[s.name for s in config.agents], seed=config.seed)
+        if reports:
+            summary = RunSummary(run_key, config, fingerprint, package_versions())
+            write_reports(store.folder, board, summary, ranked, scan.skipped)
+    return board
+
+
+def _play(
+    config: EvalConfig,
+    todo: Iterator[MapSlot],
+    spaces: Mapping[str, Any],
+    factories: Mapping[str, AgentFactory],
+    done: set[tuple[str, int, str]],
+) -> Generator[MapRecord, None, None]:
+    """Play the slots of ``todo``, yielding each record as soon as its map ends.
+
+    The agents and envs that have maps to play are built first, so a bad option or game
+    parameter stops the run before any map; they are closed when the generator ends.
+    """
+    import gymnasium as gym
+
+    pending_agents: set[str] = set()
+    pending_games: set[str] = set()
+    for game in config.games:
+        for index in range(config.maps):
+            for spec in config.agents:
+                if (game, index, spec.name) not in done:
+                    pending_agents.add(spec.name)
+                    pending_games.add(game)
+            if game in pending_games and len(pending_agents) == len(config.agents):
+                break
+    agents: dict[str, Agent] = {}
     envs: dict[str, Any] = {}
-    bar = None
-    if progress and todo:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(units), initial=len(units) - len(todo), unit="map", desc="eval")
     try:
-        for space, index, name in todo:
-            if name not in agents:
-                options = dict(config.agent_options.get(name, {}))
-                agents[name] = (
-                    factories[name](**options) if name in factories else make_agent(name, **options)
+        for spec in config.agents:
+            if spec.name in pending_agents:
+                agents[spec.name] = build_agent(factories[spec.name], spec.options, spec.name)
+        for game in config.games:
+            if game in pending_games:
+                envs[game] = gym.make(
+                    spaces[game].env_id,
+                    judge=config.judge,
+                    split=config.split,
+                    **config.params_of(game),
                 )
-            if space.name not in envs:
-                params = dict(config.game_params.get(space.name, {}))
-                if config.rounds is not None:
-                    params["rounds"] = config.rounds
-                envs[space.name] = gym.make(
-                    space.env_id, judge=config.judge, split=config.split, **params
-                )
-            seed = map_seed(config.seed, space.name, index)
-            if bar is not None:
-                bar.set_postfix_str(f"{space.name} #{index} {name}")
-            record = play_map(envs[space.name], agents[name], seed)
-            record = {"game": space.name, "map": index, "agent": name, "run": key, **record}
-            store.save(record)
-            if record["status"] == "error":
-                err = record["error"]
-                note(
-                    f"{name} failed on {space.name} map {index} ({err['where']}): "
-                    f"{err['type']}: {err['message']}"
-                )
-            if bar is not None:
-                bar.update(1)
+        for slot in todo:
+            yield play_map(envs[slot.game], agents[slot.agent], slot)
     finally:
-        if bar is not None:
-            bar.close()
         for agent in agents.values():
-            close = getattr(agent, "close", None)
-            if close is not None:
-                close()
+            agent.close()
         for env in envs.values():
             env.close()
-
-    records = [r for r in store.records() if r.get("run") == key]
-    board = leaderboard(records, agents=config.agents, seed=config.seed)
-    if reports:
-        write_reports(store.folder, board, run, records)
-    return board

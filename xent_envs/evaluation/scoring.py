@@ -27,6 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from xent_envs.evaluation.json_record import json_value
+from xent_envs.evaluation.records import MapRecord
+
 __all__ = ["AgentResult", "Leaderboard", "leaderboard", "normalise_map"]
 
 
@@ -77,8 +80,9 @@ class Leaderboard:
     confidence: float
 
     def to_json(self) -> dict[str, Any]:
+        """Strict JSON (a score that could not be computed is ``"nan"``)."""
         return {
-            "rows": [asdict(r) for r in self.rows],
+            "rows": [json_value(asdict(r)) for r in self.rows],
             "games": list(self.games),
             "unscored_maps": [list(m) for m in self.unscored_maps],
             "confidence": self.confidence,
@@ -93,29 +97,27 @@ def _mean(values: Iterable[float]) -> float:
 
 
 def leaderboard(
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[MapRecord],
     agents: Iterable[str] | None = None,
     confidence: float = 0.95,
     n_boot: int = 2000,
     seed: int = 0,
 ) -> Leaderboard:
-    """Score map records (dicts with ``game``, ``map``, ``agent``, ``status``, ``score``, and
-    optionally ``moves``, ``timing.act_seconds``, ``tokens_used``).
+    """Score map records: one per (game, map, agent); ``ok`` ones carry their ``score``.
 
     Args:
-        records: one per (game, map, agent); ``status == "ok"`` ones carry ``score``.
+        records: the maps to score.
         agents: the agents to rank (default: every agent in ``records``), in tie order.
         confidence: level of the bootstrap interval.
         n_boot: bootstrap resamples.
         seed: seed of the bootstrap.
     """
     records = list(records)
-    names = list(dict.fromkeys(agents if agents is not None else (r["agent"] for r in records)))
-    games = list(dict.fromkeys(r["game"] for r in records))
+    names = list(dict.fromkeys(agents if agents is not None else (r.agent for r in records)))
+    games = list(dict.fromkeys(r.game for r in records))
     maps: dict[tuple[str, int], dict[str, float | None]] = {}
     for r in records:
-        score = r.get("score") if r.get("status") == "ok" else None
-        maps.setdefault((r["game"], int(r["map"])), {})[r["agent"]] = score
+        maps.setdefault((r.game, r.map), {})[r.agent] = r.score
 
     # per game: normalised matrix (scored maps x agents) and raw bits per agent
     norm: dict[str, np.ndarray] = {}
@@ -144,11 +146,11 @@ def leaderboard(
 
     rows = []
     for j, agent in enumerate(names):
-        mine = [r for r in records if r["agent"] == agent]
-        ok = [r for r in mine if r.get("status") == "ok"]
-        moves = sum(int(r.get("moves", 0)) for r in ok)
-        act = sum(float(r.get("timing", {}).get("act_seconds", 0.0)) for r in ok)
-        tokens = sum(int(r.get("tokens_used", 0)) for r in ok)
+        mine = [r for r in records if r.agent == agent]
+        ok = [r for r in mine if r.status == "ok"]
+        moves = sum(r.moves for r in ok)
+        act = sum(r.timing.act_seconds for r in ok)
+        tokens = sum(r.tokens_used for r in ok)
         game_bits = {g: _mean(bits[g][agent]) for g in games}
         rows.append(
             AgentResult(
@@ -158,7 +160,7 @@ def leaderboard(
                 ci_high=float(high[j]),
                 raw_bits=_mean(game_bits.values()),
                 maps=len(ok),
-                errors=sum(1 for r in mine if r.get("status") == "error"),
+                errors=sum(1 for r in mine if r.status == "error"),
                 seconds_per_move=act / moves if moves else math.nan,
                 tokens_per_move=tokens / moves if moves else math.nan,
                 per_game={g: float(per_game[g][j]) if g in per_game else math.nan for g in games},

@@ -1,0 +1,298 @@
+"""What an evaluation plays (:class:`EvalConfig`), and the keys that say which saved maps a
+run can reuse.
+
+A results folder grows: adding an agent, a game or more maps to a run reuses every map
+already saved there. So nothing is keyed by the agent list, the game list or the map count:
+
+- The **run key** (:meth:`EvalConfig.run_key`) covers what every map depends on: the judge's
+  fingerprint, the run seed, the map-seed split, the rounds override and the record format.
+  A folder holds one run key; another is refused (the message says what changed).
+- A **map key** (:meth:`EvalConfig.map_key`) covers what one map depends on besides: its game
+  and that game's fixed parameters, its index, and the agent (name, source, options). Each
+  map record carries its key; a record whose key does not match the run is not used.
+- The folder's ``run.json`` (:class:`RunManifest`) lists every agent and game played there
+  with its definition, so an agent name reused with other options is refused rather than
+  silently mixed with (or overwriting) the maps of the first one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from xent_envs.errors import ConfigError
+from xent_envs.evaluation.json_record import JsonRecord
+from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.seeding import derive_seed
+
+__all__ = [
+    "MAX_MAPS",
+    "RECORD_FORMAT",
+    "SECRET_OPTIONS",
+    "AgentSpec",
+    "EvalConfig",
+    "RunManifest",
+    "agent_seed",
+    "map_seed",
+]
+
+#: version of the files of a results folder (run.json and map records)
+RECORD_FORMAT = 2
+#: agent options never written to disk nor hashed (they do not change what is played)
+SECRET_OPTIONS = frozenset({"api_key"})
+#: the most maps per game one run may ask for (a typo like --maps 100000000000 is refused)
+MAX_MAPS = 100_000
+_LABEL = re.compile(r"^[^\s,=]+$")
+
+
+def map_seed(seed: int, game: str, index: int) -> int:
+    """The reset seed of map ``index`` of ``game`` in a run seeded with ``seed``: a stable
+    hash (the same on every machine and Python), below 2**63.
+
+    >>> map_seed(0, "Condense", 0) == map_seed(0, "Condense", 0) != map_seed(0, "Condense", 1)
+    True
+    """
+    return derive_seed("xent-eval", seed, game, index)
+
+
+def agent_seed(map_seed: int) -> int:
+    """The seed an agent gets for the map reset with ``map_seed``: the same for every agent
+    (they meet the same map on equal terms), but not the env's own seed, so the agent's
+    random stream is not the one that drew the map."""
+    return derive_seed("xent-eval-agent", map_seed)
+
+
+def _digest(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _json_options(options: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``options`` as plain JSON values, or a ConfigError: options are recorded and hashed,
+    so they must survive a round trip through JSON unchanged."""
+    try:
+        plain = json.loads(json.dumps(dict(options), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"options of {what} must be JSON values (numbers, strings, lists...), as they are "
+            f"recorded with the results ({exc}); pass other objects through a factory"
+        ) from exc
+    if plain != dict(options):
+        raise ConfigError(f"options of {what} change through JSON ({dict(options)} -> {plain})")
+    return dict(options)
+
+
+@dataclass(frozen=True)
+class AgentSpec(JsonRecord):
+    """One agent of a run.
+
+    Attributes:
+        name: its label on the leaderboard and in file names; unique in a run.
+        source: how to build it when no factory is passed to ``evaluate``: an entry-point
+            name of ``xent_envs.agents`` or ``package.module:Class``. Default: ``name``.
+        options: keyword arguments of its factory (JSON values). Options named in
+            :data:`SECRET_OPTIONS` (API keys) are used but never recorded nor hashed.
+    """
+
+    name: str
+    source: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _LABEL.match(self.name):
+            raise ConfigError(
+                f"an agent name must be non-empty, without spaces, commas or '=', got {self.name!r}"
+            )
+        object.__setattr__(self, "options", _json_options(self.options, f"agent {self.name!r}"))
+
+    @classmethod
+    def parse(cls, text: str, options: Mapping[str, Any] | None = None) -> AgentSpec:
+        """``NAME``, ``package.module:Class`` or ``LABEL=SOURCE`` (as ``--agent`` takes it).
+
+        >>> AgentSpec.parse("search16=search")
+        AgentSpec(name='search16', source='search', options={})
+        """
+        label, sep, source = (part.strip() for part in text.partition("="))
+        if sep and not source:
+            raise ConfigError(f"agent {text!r}: nothing after '='; use LABEL=SOURCE")
+        return cls(label, source or None, dict(options or {}))
+
+    @property
+    def target(self) -> str:
+        """What builds the agent: ``source``, or else ``name``."""
+        return self.source or self.name
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec without secret options."""
+        public = {k: v for k, v in sorted(self.options.items()) if k not in SECRET_OPTIONS}
+        return {"name": self.name, "source": self.source, "options": public}
+
+
+@dataclass(frozen=True)
+class EvalConfig(JsonRecord):
+    """What an evaluation plays.
+
+    Attributes:
+        agents: the agents (a plain name is taken as ``AgentSpec(name)``).
+        games: game names as ``xent_envs.list_games()`` gives them (empty: all of them).
+        maps: maps per game (1 to :data:`MAX_MAPS`).
+        rounds: rounds per map (None: each game's default).
+        seed: the run's seed; map seeds derive from it (:func:`map_seed`).
+        judge: judge name, as ``load_judge`` takes.
+        game_params: per game name, fixed game parameters.
+        split: the map-seed split the env draws from (``"eval"``, ``"train"`` or None).
+    """
+
+    agents: tuple[AgentSpec, ...]
+    games: tuple[str, ...] = ()
+    maps: int = 2
+    rounds: int | None = None
+    seed: int = 0
+    judge: str = DEFAULT_JUDGE
+    game_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    split: str | None = "eval"
+
+    def __post_init__(self) -> None:
+        specs = tuple(AgentSpec(a) if isinstance(a, str) else a for a in self.agents)
+        object.__setattr__(self, "agents", specs)
+        object.__setattr__(self, "games", tuple(self.games))
+        if not specs:
+            raise ConfigError("no agent to evaluate; name at least one agent")
+        names = [s.name for s in specs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ConfigError(
+                f"agent {twice[0]!r} is named twice; give each a label (LABEL=SOURCE)"
+            )
+        if isinstance(self.maps, bool) or not isinstance(self.maps, int):
+            raise ConfigError(f"maps must be an integer, got {self.maps!r}")
+        if not 1 <= self.maps <= MAX_MAPS:
+            raise ConfigError(f"maps must be between 1 and {MAX_MAPS} per game, got {self.maps}")
+        if self.rounds is not None and (
+            isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1
+        ):
+            raise ConfigError(f"rounds must be at least 1, got {self.rounds!r}")
+        params = {g: _json_options(p, f"game {g!r}") for g, p in self.game_params.items()}
+        object.__setattr__(self, "game_params", params)
+
+    def agent(self, name: str) -> AgentSpec:
+        """The spec of the agent called ``name``."""
+        for spec in self.agents:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def params_of(self, game: str) -> dict[str, Any]:
+        """The fixed parameters of ``game``, the rounds override included."""
+        params = dict(self.game_params.get(game, {}))
+        if self.rounds is not None:
+            params["rounds"] = self.rounds
+        return params
+
+    def run_key(self, judge_fingerprint: Mapping[str, Any]) -> str:
+        """Hash (16 hex digits) of what every map of the run depends on: the judge's
+        fingerprint, the seed, the split, the rounds override and the record format; not the
+        agents, games or map count, so a folder can grow."""
+        return _digest(
+            {
+                "format": RECORD_FORMAT,
+                "judge_fingerprint": dict(judge_fingerprint),
+                "seed": self.seed,
+                "split": self.split,
+                "rounds": self.rounds,
+            }
+        )
+
+    def map_key(self, run_key: str, game: str, index: int, agent: str) -> str:
+        """Hash of what the map ``index`` of ``game`` played by ``agent`` depends on."""
+        return _digest(
+            {
+                "run": run_key,
+                "game": game,
+                "params": dict(self.game_params.get(game, {})),
+                "map": index,
+                "agent": self.agent(agent).to_json(),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RunManifest(JsonRecord):
+    """The results folder's ``run.json``: the run key with what it covers, and every agent
+    and game ever played in the folder (so a name cannot change meaning).
+
+    Attributes:
+        format: :data:`RECORD_FORMAT` of the files.
+        key: the run key (:meth:`EvalConfig.run_key`).
+        judge: the judge's name when the folder was created.
+        judge_fingerprint: the judge's fingerprint (part of the key).
+        seed: the run seed.
+        split: the map-seed split.
+        rounds: the rounds override.
+        agents: every agent played here, by name.
+        games: every game played here, with its fixed parameters.
+    """
+
+    format: int
+    key: str
+    judge: str
+    judge_fingerprint: Mapping[str, Any]
+    seed: int
+    split: str | None
+    rounds: int | None
+    agents: Mapping[str, AgentSpec] = field(default_factory=dict)
+    games: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: EvalConfig, judge_fingerprint: Mapping[str, Any]) -> RunManifest:
+        """The manifest of a fresh folder for ``config``."""
+        return cls(
+            format=RECORD_FORMAT,
+            key=config.run_key(judge_fingerprint),
+            judge=config.judge,
+            judge_fingerprint=dict(judge_fingerprint),
+            seed=config.seed,
+            split=config.split,
+            rounds=config.rounds,
+        )
+
+    def conflicts(self, config: EvalConfig) -> list[str]:
+        """What ``config`` would change about agents and games already played here."""
+        problems = []
+        for spec in config.agents:
+            old = self.agents.get(spec.name)
+            if old is not None and old.to_json() != spec.to_json():
+                problems.append(
+                    f"agent {spec.name!r} was played here as {_describe(old)}, now "
+                    f"{_describe(spec)}; give the new one another label (LABEL=SOURCE)"
+                )
+        for game in config.games:
+            old_params = self.games.get(game)
+            new_params = dict(config.game_params.get(game, {}))
+            if old_params is not None and dict(old_params) != new_params:
+                problems.append(
+                    f"game {game!r} was played here with parameters {json.dumps(old_params)}, "
+                    f"now {json.dumps(new_params)}"
+                )
+        return problems
+
+    def grown(self, config: EvalConfig) -> RunManifest:
+        """This manifest with the agents and games of ``config`` added."""
+        agents = {
+            **self.agents,
+            **{s.name: AgentSpec.from_json(s.to_json()) for s in config.agents},
+        }
+        games = {**self.games, **{g: dict(config.game_params.get(g, {})) for g in config.games}}
+        return RunManifest(
+            self.format, self.key, self.judge, self.judge_fingerprint, self.seed, self.split,
+            self.rounds, dict(sorted(agents.items())), dict(sorted(games.items())),
+        )  # fmt: skip
+
+
+def _describe(spec: AgentSpec) -> str:
+    data = spec.to_json()
+    return f"{data['source'] or data['name']} with options {json.dumps(data['options'])}"
