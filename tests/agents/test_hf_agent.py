@@ -30,7 +30,8 @@ def test_moves_are_within_budget_and_reproducible(tiny_agent, codec):
     first = tiny_agent.act(OBS, {"max_tokens": 6})
     tiny_agent.reset(seed=0)
     assert tiny_agent.act(OBS, {"max_tokens": 6}) == first
-    assert 1 <= len(first) <= 6
+    # The agent does not cut its move (the env does); its generation is bounded by its cap.
+    assert len(first) >= 1
     details = tiny_agent.last_details
     assert details["completion_tokens"] <= 2 * 6 + 4
     assert details["prompt_tokens"] > 10
@@ -79,7 +80,8 @@ def test_smollm2_plays_a_move_on_the_real_judge(real_judge):
     action = agent.act(obs, info)
     assert time.perf_counter() - start < 30
     assert agent._model is real_judge.model
-    assert 1 <= len(action) <= info["max_tokens"]
+    assert len(action) >= 1
     assert agent._tokenizer.chat_template  # the chat prompt, not the plain one
     _, _reward, terminated, _, step_info = env.step(action)
     assert terminated and step_info["move"]
+    assert step_info["move_tokens"] <= info["max_tokens"]
