@@ -66,10 +66,10 @@ def caret_block(source_line: str | None, column: int | None, width: int = 1) -> 
     <BLANKLINE>
         elicit(x, 10
                     ^
-    >>> print(caret_block('assign(s="\\x1b[31m") ?', 23))
+    >>> print(caret_block('assign(s="\\x1b[31m") ?', 19))
     <BLANKLINE>
         assign(s="\\x1b[31m") ?
-                               ^
+                             ^
     """
     if source_line is None or column is None:
         return ""
