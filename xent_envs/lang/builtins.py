@@ -142,10 +142,15 @@ def remove_common_words(target: str, other: str | Sequence[str]) -> str:
     >>> remove_common_words("a cat sat", ["cat", "a"])
     'sat'
     """
+    return remove_words(target, _removed(target, other))
+
+
+def _removed(target: str, other: str | Sequence[str]) -> Sequence[str]:
+    """The words ``remove_common_words`` removes from ``target``, in order."""
     if isinstance(other, str):
         # The shared words contain no separator, so their order cannot change the result.
-        return remove_words(target, sorted(word_set(target) & word_set(other)))
-    return remove_words(target, other)
+        return sorted(word_set(target) & word_set(other))
+    return other
 
 
 def only_uses_words(allowed: str | Sequence[str], text: str) -> bool:
@@ -197,9 +202,10 @@ def _is_true(ctx: Context, statement: Text) -> bool:
 
 
 def _remove_common_words(ctx: Context, target: Text, other: Value) -> Text:
-    removals = len(other) if isinstance(other, tuple) else len(word_set(target.text))
-    ctx.charge(_size(other) + len(target.text) * (1 + removals))
-    return Text(remove_common_words(target.text, _as_str_or_list(other)))
+    ctx.charge(_size(other) + len(target.text))
+    words = _removed(target.text, _as_str_or_list(other))
+    ctx.charge(len(target.text) * len(words))  # one pass over the text per removed word
+    return Text(remove_words(target.text, words))
 
 
 def _only_uses_words(ctx: Context, allowed: Value, text: Text) -> bool:

@@ -308,6 +308,13 @@ class Machine:
         self._seed = seed
         self._max_failures = max_ensure_failures
         self._limits = limits or Limits()
+        self._bounds = {
+            name: (
+                getattr(self._limits, f"{name}_per_step"),
+                getattr(self._limits, f"{name}_per_episode"),
+            )
+            for name in ("instructions", "waves", "items", "work")
+        }
         self._statics = _check_statics(statics or {})
         self._steps = tuple(_compile(ins) for ins in program.instructions)
         # Judge answers are a pure function of (text, prefix): a machine and all its
@@ -510,17 +517,23 @@ class Machine:
         """Add ``amount`` to the step's and the game's usage of ``name``; past a limit, raise
         an error that names the line, the limit and how to change it."""
         st = self._state
-        for usage, scope in ((st.step_usage, "step"), (st.game_usage, "episode")):
-            used = getattr(usage, name) + amount
-            setattr(usage, name, used)
-            limit = getattr(self._limits, f"{name}_per_{scope}")
-            if used > limit:
-                where = "one step (from a move to the next request for a move)"
-                raise XentRuntimeError(
-                    f"line {self._line}: the game needs more than {limit} {unit} in "
-                    f"{where if scope == 'step' else 'one episode'} (Limits.{name}_per_{scope}); "
-                    f"is a replay loop too long, or a text too large?"
-                )
+        step = getattr(st.step_usage, name) + amount
+        game = getattr(st.game_usage, name) + amount
+        setattr(st.step_usage, name, step)
+        setattr(st.game_usage, name, game)
+        step_limit, game_limit = self._bounds[name]
+        if step > step_limit:
+            raise self._over(name, unit, step_limit, "step")
+        if game > game_limit:
+            raise self._over(name, unit, game_limit, "episode")
+
+    def _over(self, name: str, unit: str, limit: int, scope: str) -> XentRuntimeError:
+        where = "one step (from a move to the next request for a move)"
+        return XentRuntimeError(
+            f"line {self._line}: the game needs more than {limit} {unit} in "
+            f"{where if scope == 'step' else 'one episode'} (Limits.{name}_per_{scope}); "
+            f"is a replay loop too long, or a text too large?"
+        )
 
     # -- instructions --------------------------------------------------------------------
     def _execute(self, step: _Step) -> Request | None:
