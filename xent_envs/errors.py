@@ -117,7 +117,8 @@ class XentError(Exception):
 class XentSyntaxError(XentError, SyntaxError):
     """Raised when game source text cannot be parsed (or fails the static check).
 
-    Carries 1-based ``line`` and ``column``; ``str()`` shows the source line with a caret.
+    Carries 1-based ``line`` and ``column``, the whole ``source_line``, and ``excerpt``: the
+    line (around the fault when it is long) with a caret under the fault, as ``str()`` shows it.
     """
 
     def __init__(
@@ -128,17 +129,19 @@ class XentSyntaxError(XentError, SyntaxError):
         source_line: str | None = None,
         width: int = 1,
         hint: str | None = None,
+        excerpt: str | None = None,
     ) -> None:
         self.message = message
         self.line = line
         self.column = column
         self.source_line = source_line
         self.hint = hint
+        self.excerpt = caret_block(source_line, column, width) if excerpt is None else excerpt
         where = f"line {line}, column {column}: " if line is not None else ""
         text = where + message
         if hint:
             text += f" ({hint})"
-        text += caret_block(source_line, column, width)
+        text += self.excerpt
         Exception.__init__(self, text)
         # SyntaxError exposes lineno/offset; keep them coherent for tools that read them.
         self.lineno = line

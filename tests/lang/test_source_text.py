@@ -76,3 +76,18 @@ def test_caret_block_keeps_the_caret_under_the_fault() -> None:
     assert caret_block("\x00\x00", 1, 2) == "\n    \\x00\\x00\n    ^^^^^^^^"
     assert caret_block("ab", 3) == "\n    ab\n      ^"  # end of line
     assert caret_block(None, 3) == ""
+
+
+def test_a_long_line_is_quoted_around_the_fault_with_the_true_column() -> None:
+    story = "w " * 200
+    with pytest.raises(XentSyntaxError) as info:
+        parse(f'elicit(x, 3)\nassign(s="{story}") ?')
+    error = info.value
+    column = len(f'assign(s="{story}") ') + 1
+    assert (error.line, error.column) == (2, column)
+    assert error.source_line == f'assign(s="{story}") ?'  # the whole line
+    assert str(error).startswith(f"line 2, column {column}: unexpected character '?'")
+    _, quoted, marks = error.excerpt.split("\n")
+    assert quoted.startswith("    ...") and len(quoted) < 140
+    assert quoted[marks.index("^")] == "?"
+    assert str(error).endswith(error.excerpt)
