@@ -9,6 +9,7 @@ are never exceptions: they are game events (see ``xent_envs.lang.interpreter``).
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = [
@@ -31,22 +32,65 @@ __all__ = [
     "XentSyntaxError",
     "caret_block",
     "did_you_mean",
+    "escape_char",
+    "is_unprintable",
     "unknown_name",
 ]
+
+# Control characters (ANSI escapes start with one), format characters (bidirectional
+# overrides can make a line read differently from what it holds), lone surrogates (a terminal
+# cannot encode them) and line or paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def is_unprintable(ch: str) -> bool:
+    """Whether printing ``ch`` raw could change a terminal or hide what a line says."""
+    return unicodedata.category(ch) in _UNPRINTABLE
+
+
+def escape_char(ch: str) -> str:
+    """``ch`` as the escape the game language reads back: ``\\xhh``, ``\\uhhhh`` or
+    ``\\Uhhhhhhhh``.
+
+    >>> escape_char("\\x1b"), escape_char("\\u202e")
+    ('\\\\x1b', '\\\\u202e')
+    """
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def caret_block(source_line: str | None, column: int | None, width: int = 1) -> str:
     """The offending source line with a caret under the fault (Lark style), or ``""``.
 
+    Unprintable characters of the line are shown escaped (a file's ANSI escapes never reach
+    the terminal) and tabs as spaces, with the caret moved to stay under the same characters.
+
     >>> print(caret_block("elicit(x, 10", 13))
     <BLANKLINE>
         elicit(x, 10
                     ^
+    >>> print(caret_block('assign(s="\\x1b[31m") ?', 19))
+    <BLANKLINE>
+        assign(s="\\x1b[31m") ?
+                             ^
     """
     if source_line is None or column is None:
         return ""
-    pad = " " * max(0, column - 1)
-    return f"\n    {source_line}\n    {pad}{'^' * max(1, width)}"
+    shown: list[str] = []
+    start = end = None
+    last = column - 1 + max(1, width)
+    for index, ch in enumerate(source_line):
+        if index == column - 1:
+            start = sum(map(len, shown))
+        if index == last:
+            end = sum(map(len, shown))
+        shown.append(" " if ch == "\t" else escape_char(ch) if is_unprintable(ch) else ch)
+    length = sum(map(len, shown))
+    start = length + (column - 1 - len(source_line)) if start is None else start
+    end = max(start + 1, length if end is None else end)
+    return f"\n    {''.join(shown)}\n    {' ' * max(0, start)}{'^' * (end - start)}"
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
@@ -78,7 +122,8 @@ class XentError(Exception):
 class XentSyntaxError(XentError, SyntaxError):
     """Raised when game source text cannot be parsed (or fails the static check).
 
-    Carries 1-based ``line`` and ``column``; ``str()`` shows the source line with a caret.
+    Carries 1-based ``line`` and ``column``, the whole ``source_line``, and ``excerpt``: the
+    line (around the fault when it is long) with a caret under the fault, as ``str()`` shows it.
     """
 
     def __init__(
@@ -89,17 +134,19 @@ class XentSyntaxError(XentError, SyntaxError):
         source_line: str | None = None,
         width: int = 1,
         hint: str | None = None,
+        excerpt: str | None = None,
     ) -> None:
         self.message = message
         self.line = line
         self.column = column
         self.source_line = source_line
         self.hint = hint
+        self.excerpt = caret_block(source_line, column, width) if excerpt is None else excerpt
         where = f"line {line}, column {column}: " if line is not None else ""
         text = where + message
         if hint:
             text += f" ({hint})"
-        text += caret_block(source_line, column, width)
+        text += self.excerpt
         Exception.__init__(self, text)
         # SyntaxError exposes lineno/offset; keep them coherent for tools that read them.
         self.lineno = line

@@ -6,22 +6,26 @@ import pytest
 
 from xent_envs.errors import XentRuntimeError
 from xent_envs.lang import BUILTINS, Machine, load, play
-from xent_envs.lang.builtins import remove_common_words
+from xent_envs.lang.builtins import only_uses_words, remove_common_words
 
 from .lang_stubs import StubScorer, WordCodec, xent
+
+# Every game asks for a move; env's move changes nothing the helpers look at.
+MOVE = "elicit(env, x3, 1)"
 
 
 def value(expression: str, register: str = "s", setup: str = "") -> str:
     """The text a register holds after ``assign(register=expression)``."""
     codec = WordCodec()
-    m = Machine(load(f"{setup}\nassign({register}={expression})\nreveal({register})"), codec)
+    source = f"{MOVE}\n{setup}\nassign({register}={expression})\nreveal({register})"
+    m = Machine(load(source), codec)
     play(m, StubScorer(codec).score_batch, lambda r: "")
     return m.events[-3].values[register]
 
 
 def reward(expression: str, setup: str = "") -> float:
     codec = WordCodec()
-    m = Machine(load(f"{setup}\nreward({expression})"), codec)
+    m = Machine(load(f"{MOVE}\n{setup}\nreward({expression})"), codec)
     play(m, StubScorer(codec).score_batch, lambda r: "")
     return m.scores[0]["black"]
 
@@ -56,8 +60,36 @@ def test_remove_common_words() -> None:
         value('remove_common_words("The cat, the HAT and a dog", "cat hat the")') == ", and a dog"
     )
     assert value('remove_common_words("a cat sat", ["cat", "a"])') == "sat"
-    assert remove_common_words("catalog cat", {"cat"}) == "catalog"
-    assert remove_common_words("x", set()) == "x"
+    assert remove_common_words("catalog cat", ["cat"]) == "catalog"
+    assert remove_common_words("x", []) == "x"
+
+
+def test_remove_common_words_always_tidies_whitespace() -> None:
+    # The reference engine collapses runs of whitespace and strips the ends even when no word
+    # is shared: the move " dog" on "The cat sat on the mat." is scored as "dog".
+    assert value('remove_common_words(" dog", "The cat sat on the mat.")') == "dog"
+    assert remove_common_words("  a\t\tb\nc  ", "zzz") == "a b\nc"  # a lone newline stays
+    assert remove_common_words(" x  y ", []) == "x y"
+
+
+def test_remove_common_words_takes_list_items_literally_and_in_order() -> None:
+    # Items are literal words, not patterns: "a+b" does not match "aab", "(x" is no error.
+    assert value('remove_common_words("aab a+b (x y", ["a+b", "(x"])') == "aab y"
+    assert remove_common_words("a.b a*b", ["a.b"]) == "a*b"
+    # Each item in turn: removing "b" first leaves "a  c", which then matches "a  c" ...
+    assert remove_common_words("a b c", ["b", "a  c"]) == ""
+    # ... while in the other order "a  c" finds nothing, and "b" alone goes.
+    assert remove_common_words("a b c", ["a  c", "b"]) == "a c"
+
+
+def test_only_uses_words_splits_on_single_spaces_as_the_reference_does() -> None:
+    symbols = "anchor horse compass hourglass"
+    assert only_uses_words(symbols, "horse anchor")
+    for text in ("anchor  horse", "compass\nhourglass", "", " horse", "horse "):
+        assert not only_uses_words(symbols, text), text
+    assert only_uses_words(["anchor", ""], "anchor  anchor")
+    assert condition('only_uses_words("a b c", "a c a")')
+    assert not condition('only_uses_words("a b", "a  b")')
 
 
 def test_word_builtins() -> None:
@@ -79,7 +111,7 @@ def test_sample_and_shuffle_of_empty_lists() -> None:
 
 def test_shaping_needs_a_positive_scale() -> None:
     codec = WordCodec()
-    m = Machine(load('assign(s="a")\nreward(punish_negative(xent(s), 0))'), codec)
+    m = Machine(load(f'{MOVE}\nassign(s="a")\nreward(punish_negative(xent(s), 0))'), codec)
     with pytest.raises(XentRuntimeError, match="must be positive"):
         play(m, StubScorer(codec).score_batch, lambda r: "")
 

@@ -13,13 +13,19 @@ from xent_envs.lang import (
     GameOver,
     Machine,
     ScoreRequest,
+    check,
     event_from_json,
+    instantiate_map,
     load,
+    parse,
     play,
 )
+from xent_envs.lang.nodes import BinOp, Expr, Name, Num
+from xent_envs.lang.spans import Span
+from xent_envs.lang.truth import truth_requests
 from xent_envs.score import Score
 
-from .lang_stubs import StubScorer, WordCodec, xent
+from .lang_stubs import SeededTextSource, StubScorer, WordCodec, xent
 
 
 def machine(source: str, **options) -> tuple[Machine, StubScorer]:
@@ -119,7 +125,9 @@ def test_reward_total_and_per_token_detail() -> None:
 
 
 def test_zero_sum_pair_and_other_players() -> None:
-    m, _ = run('assign(s="ab cd")\nreward(white, xent(s))\nreward(alice, nex(s))')
+    m, _ = run(
+        'elicit(env, x3, 1)\nassign(s="ab cd")\nreward(white, xent(s))\nreward(alice, nex(s))'
+    )
     assert m.scores == [{"black": -4.0, "white": 4.0, "alice": -4.0}]
     players = [(e.player, e.score.total) for e in m.events if e.kind == "reward"]
     assert players == [("white", 4.0), ("black", -4.0), ("alice", -4.0)]
@@ -127,7 +135,7 @@ def test_zero_sum_pair_and_other_players() -> None:
 
 def test_score_arithmetic_and_shaping() -> None:
     m, _ = run(
-        'assign(s="abcd")\n'
+        'elicit(env, x3, 1)\nassign(s="abcd")\n'
         "reward(2 * xent(s) - xent(s) * 0.5 + -xent(s))\n"
         "reward(alice, punish_negative(nex(s), 2))\n"
         "reward(bob, reward_positive(nex(s), 2))\n"
@@ -147,7 +155,7 @@ def test_empty_text_needs_no_judge() -> None:
 
 
 def test_provide_scores_validates_the_answer() -> None:
-    m, _ = machine('assign(s="a")\nreward(xent(s))')
+    m, _ = machine('assign(s="a")\nreward(xent(s))\nelicit(env, x3, 1)')
     request = m.advance()
     with pytest.raises(XentRuntimeError, match="expected 1 scores, got 0"):
         m.provide_scores([])
@@ -172,7 +180,7 @@ def test_ensure_returns_to_the_elicit_with_feedback() -> None:
     assert isinstance(retry, ElicitRequest) and retry.register == "x"
     assert retry.feedback == (
         "Your move was refused by line 3: ensure(xed(s | x) > 0) "
-        "(failure 1 of at most 10). Try again."
+        "(failure 1; failure 11 in a row ends the game). Try again."
     )
     m.provide_move("an answer")
     over = play(m, scorer.score_batch, lambda r: "unused")
@@ -207,17 +215,44 @@ def test_ensure_with_boolean_builtins_and_string_equality() -> None:
     assert kinds(m).count("ensure_failed") == 2
 
 
-def test_is_true_compares_true_and_false() -> None:
-    m, scorer = machine("elicit(x, 5)\nensure(is_true(x), is_false(x))")
+def truth_game(true_bits: float, false_bits: float) -> tuple[list[str], Machine]:
+    """Play ``ensure(is_true(x))`` then ``ensure(is_false(x))`` with a judge that charges
+    ``true_bits`` for the "true" text and ``false_bits`` for the "false" one; returns the
+    kinds of events after the move, and the machine."""
+    m = Machine(
+        load("elicit(x, 5)\nensure(is_true(x))\nensure(is_false(x))"),
+        WordCodec(),
+        max_ensure_failures=1,
+    )
     m.advance()
     m.provide_move("sky")
     request = m.advance()
-    assert [text for text, _ in request.items] == [" true", " false"]
-    assert request.items[0][1].endswith("Statement: sky\nVerdict:")
-    # " true" costs 4 bits and " false" 5: is_true holds, so is_false fails.
-    m.provide_scores(scorer.score_batch(request.items))
-    assert isinstance(m.advance(), ElicitRequest)
-    assert m.events[-2].kind == "ensure_failed"
+    assert request.items == tuple(truth_requests("sky"))
+    bits = {request.items[0]: true_bits, request.items[1]: false_bits}
+    m.provide_scores([Score(("v",), (bits[item],)) for item in request.items])
+    m.advance()
+    return [e.kind for e in m.events[2:]], m
+
+
+def test_is_true_follows_the_cheaper_verdict() -> None:
+    # "true" is cheaper: is_true holds (line 2 passes) and is_false fails (line 3).
+    kinds_after, m = truth_game(1.0, 2.0)
+    assert kinds_after == ["ensure_failed", "game_over"]
+    assert m.events[2].line == 3
+    # "false" is cheaper: is_true fails on line 2.
+    kinds_after, m = truth_game(2.0, 1.0)
+    assert kinds_after == ["ensure_failed", "game_over"]
+    assert m.events[2].line == 2
+    # A tie is false: line 2 fails.
+    assert truth_game(1.5, 1.5)[1].events[2].line == 2
+
+
+def test_is_true_asks_for_the_reference_prompt() -> None:
+    (true_text, p1), (false_text, p2) = truth_requests("the sky is green")
+    assert p1 == p2 == ""
+    assert true_text.startswith("You are a core knowledge engine.")
+    assert true_text.endswith('Statement: "the sky is green"\nEvaluation: true')
+    assert false_text == true_text[: -len("true")] + "false"
 
 
 # -- reveal and visibility ---------------------------------------------------------------
@@ -237,7 +272,7 @@ def test_visibility_public_omniscient_and_revealed() -> None:
 
 
 def test_reveal_defaults_to_black_and_renders_lists() -> None:
-    m, _ = run('assign(l=["a", "b"])\nreveal(l)')
+    m, _ = run('assign(l=["a", "b"])\nreveal(l)\nelicit(env, x3, 1)')
     event = m.events[0]
     assert (event.player, event.values) == ("black", {"l": '["a", "b"]'})
 
@@ -272,13 +307,23 @@ def test_rounds_empty_registers_keep_statics_and_cache() -> None:
 
 
 def test_runaway_loop_is_a_runtime_error() -> None:
-    m, _ = machine('beacon(flag_1)\nassign(s="a")\nreplay(flag_1, 99999999)')
-    with pytest.raises(XentRuntimeError, match="without asking for a move"):
+    m, _ = machine(
+        'beacon(flag_1)\nbeacon(flag_2)\nassign(s="a")\nreplay(flag_2, 1000)\n'
+        "replay(flag_1, 1000)\nelicit(x, 1)"
+    )
+    with pytest.raises(XentRuntimeError) as info:
         m.advance()
+    assert str(info.value) == (
+        "line 2: the game needs more than 100000 instructions in one step (from a move to the "
+        "next request for a move) (Limits.instructions_per_step); is a replay loop too long, "
+        "or a text too large?"
+    )
 
 
 def test_string_growth_is_bounded() -> None:
-    m, _ = machine('assign(s="ab")\nbeacon(flag_1)\nassign(s=s + s)\nreplay(flag_1, 40)')
+    m, _ = machine(
+        'assign(s="ab")\nbeacon(flag_1)\nassign(s=s + s)\nreplay(flag_1, 40)\nelicit(x, 1)'
+    )
     with pytest.raises(XentRuntimeError, match="longer than 1000000 characters"):
         m.advance()
 
@@ -313,7 +358,7 @@ def test_snapshot_of_another_program_is_refused() -> None:
 
 SAMPLING = (
     'assign(l=["a", "b", "c", "d", "e", "f", "g", "h"])\nbeacon(flag_1)\n'
-    "assign(s=sample(l), l1=shuffle(l))\nreveal(s, l1)\nreplay(flag_1, 5)"
+    "assign(s=sample(l), l1=shuffle(l))\nreveal(s, l1)\nreplay(flag_1, 5)\nelicit(env, x3, 1)"
 )
 
 
@@ -332,10 +377,12 @@ def test_sample_and_shuffle_are_seeded_and_vary_per_draw() -> None:
 
 
 def test_sampling_is_stable_across_score_requests() -> None:
-    m, scorer = machine('assign(l=["aa", "bbb", "c"])\nreward(xent(sample(l)))', seed=3)
+    m, scorer = machine(
+        'assign(l=["aa", "bbb", "c"])\nreward(xent(sample(l)))\nelicit(env, x3, 1)', seed=3
+    )
     request = m.advance()
     m.provide_scores(scorer.score_batch(request.items))
-    assert isinstance(m.advance(), GameOver)
+    assert isinstance(m.advance(), ElicitRequest)
     assert m.scores[0]["black"] == xent(request.items[0][0])
 
 
@@ -345,7 +392,7 @@ def test_sampling_is_stable_across_score_requests() -> None:
 def test_machine_refuses_uninstantiated_maps_and_bad_options() -> None:
     codec = WordCodec()
     with pytest.raises(ConfigError, match="instantiate_map"):
-        Machine(load("assign(s=story())"), codec)
+        Machine(load("assign(s=story())\nelicit(x, 1)"), codec)
     with pytest.raises(ConfigError, match="rounds must be at least 1"):
         Machine(load("elicit(x, 1)"), codec, rounds=0)
     with pytest.raises(ConfigError, match="statics may set only static registers"):
@@ -373,3 +420,167 @@ def test_event_log_json_round_trip() -> None:
     }
     with pytest.raises(ValueError, match="unknown event kind"):
         event_from_json({"kind": "nope"})
+
+
+# -- numbers and scores stay finite --------------------------------------------------------------
+
+NON_FINITE = "line 3: a score is not a finite number of bits; is a scale too large?"
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("xent(s | x) * 1e308 * 1e308", NON_FINITE),  # inf bits
+        ("xent(s) * 1e308", NON_FINITE),  # finite bits whose sum overflows
+        ("xent(s) * 1e308 - xent(s) * 1e308 * 2", NON_FINITE),
+        ("reward_positive(nex(s), 1e-320)", NON_FINITE),  # 1/k is inf
+        (
+            "xent(s) * (999999999999999999 * 999999999999999999 * 999999999999999999 * "
+            "999999999999999999 * 999999999999999999 * 999999999999999999 * "
+            "999999999999999999 * 999999999999999999 * 999999999999999999 * "
+            "999999999999999999 * 999999999999999999 * 999999999999999999 * "
+            "999999999999999999 * 999999999999999999 * 999999999999999999 * "
+            "999999999999999999 * 999999999999999999 * 999999999999999999)",
+            "line 3: a number is out of range",
+        ),
+        ("xent(s) * (1e308 * 10)", "line 3: a number is out of range (inf)"),
+    ],
+)
+def test_a_non_finite_score_or_number_is_never_paid(expression: str, message: str) -> None:
+    m, scorer = machine(f'assign(s="ab cd")\nelicit(x, 3)\nreward({expression})')
+    m.advance()
+    m.provide_move("x")
+    with pytest.raises(XentRuntimeError) as info:
+        play(m, scorer.score_batch, lambda r: "")
+    assert str(info.value).startswith(message)
+    assert m.scores == [{"black": 0.0}]
+
+
+def test_a_non_finite_comparison_is_refused() -> None:
+    m, scorer = machine('assign(s="ab cd")\nelicit(x, 3)\nensure(xent(s) * 1e308 > 0)')
+    m.advance()
+    m.provide_move("x")
+    with pytest.raises(XentRuntimeError, match=NON_FINITE):
+        play(m, scorer.score_batch, lambda r: "")
+
+
+def test_the_judge_may_not_answer_with_non_finite_bits() -> None:
+    m, _ = machine('assign(s="ab")\nreward(xent(s))\nelicit(x, 1)')
+    request = m.advance()
+    with pytest.raises(XentRuntimeError, match="a value that is not finite"):
+        m.provide_scores([Score(("a", "b"), (1.0, float("nan")))])
+    assert m.advance() is request  # nothing was cached: the request is still pending
+
+
+def test_non_finite_parameters_and_literals_are_refused_at_load() -> None:
+    with pytest.raises(XentCheckError, match=r"parameter \$k is nan; a number must be finite"):
+        load("elicit(x, 3)\nreward($k * xent(x))", {"k": float("nan")})
+    with pytest.raises(XentCheckError, match=r"parameter \$k is inf"):
+        load("elicit(x, 3)\nreward($k * xent(x))", {"k": float("inf")})
+    hand_built = parse("elicit(x, 3)\nreward(2.5 * xent(x))").map_exprs(
+        lambda e: Num(float("inf"), e.span) if isinstance(e, Num) and e.value == 2.5 else e
+    )
+    with pytest.raises(XentCheckError, match="the number inf is not finite"):
+        check(hand_built)
+
+
+# -- a program is checked once --------------------------------------------------------------------
+
+
+def test_a_program_is_checked_once_however_many_games_play_it(monkeypatch) -> None:
+    from xent_envs.lang import checker
+
+    runs = []
+    original = checker._Checker.run
+    monkeypatch.setattr(checker._Checker, "run", lambda self: runs.append(1) or original(self))
+    program = load("assign(s=story())\nelicit(x, 3)\nreward(xed(s | x))")
+    assert program.checked and len(runs) == 1
+    mapped = instantiate_map(program, SeededTextSource(), seed=1)
+    assert mapped.checked and len(runs) == 1
+    for seed in range(3):
+        Machine(mapped, WordCodec(), seed=seed)
+    assert len(runs) == 1
+
+
+def test_hand_built_programs_are_still_checked() -> None:
+    hand_built = parse("elicit(x, 3)\nreward(xed(s | x))")
+    assert not hand_built.checked
+    Machine(hand_built, WordCodec())
+    assert hand_built.checked
+    broken = parse("elicit(z, 3)")
+    with pytest.raises(XentCheckError, match="unknown register 'z'"):
+        Machine(broken, WordCodec())
+    with pytest.raises(XentCheckError, match="unknown register 'z'"):
+        instantiate_map(broken, SeededTextSource(), seed=1)
+    # A copy of a checked program is a new program: it is checked again.
+    copy = load("elicit(x, 3)").map_exprs(lambda e: e)
+    assert not copy.checked
+
+
+def test_a_too_deep_hand_built_program_is_an_error_everywhere() -> None:
+    deep: Expr = Name("s", Span(1, 10))
+    for _ in range(5000):
+        deep = BinOp("+", deep, Name("s", Span(1, 10)), Span(1, 12))
+    program = parse("elicit(x, 3)\nassign(s=s)").map_exprs(
+        lambda e: deep if isinstance(e, Name) and e.id == "s" and e.span.line == 2 else e
+    )
+    for attempt in (check, lambda p: Machine(p, WordCodec()), lambda p: p.to_source()):
+        with pytest.raises(XentCheckError, match="5001 levels deep; at most 100"):
+            attempt(program)
+
+
+# -- moves ---------------------------------------------------------------------------------------
+
+
+def test_provide_move_returns_what_was_kept() -> None:
+    m, _ = machine("elicit(x, 3)\nelicit(y, 3)")
+    m.advance()
+    event = m.provide_move(" one two three four")
+    assert (event.text, event.tokens, event.cut) == (" one two three", 3, True)
+    assert event is m.events[-1]
+    m.advance()
+    event = m.provide_move("five")
+    assert (event.text, event.tokens, event.cut) == ("five", 1, False)
+    assert event_from_json(json.loads(json.dumps(event.to_json()))) == event
+
+
+# -- the ensure rule (the reference engine's) -----------------------------------------------------
+
+
+def test_an_eleventh_try_that_passes_is_scored() -> None:
+    m, over = run(ENSURE, ["nothing"] * 10 + ["an apple"])
+    assert over.reason == "finished"
+    assert [e.failures for e in m.events if e.kind == "ensure_failed"] == list(range(1, 11))
+    assert m.scores[0]["black"] == 2.5
+
+
+def test_an_eleventh_failure_ends_the_game() -> None:
+    m, over = run(ENSURE, ["nothing"] * 11 + ["an apple"])
+    assert over == GameOver(
+        "ensure_limit", "line 3 failed 11 times in a row: ensure(xed(s | x) > 0)"
+    )
+    assert kinds(m).count("elicit") == 11
+
+
+# -- rounds start afresh --------------------------------------------------------------------------
+
+
+def test_reveals_are_cleared_between_rounds() -> None:
+    m, _ = machine('elicit(alice, x, 2)\nassign(s="secret")\nreveal(alice, s)', rounds=2)
+    seen = []
+    while not isinstance(request := m.advance(), GameOver):
+        seen.append(request.visible)
+        m.provide_move("hi")
+    assert seen == [{}, {}]
+
+
+def test_sample_and_shuffle_draw_anew_each_round() -> None:
+    source = (
+        'assign(l=["a", "b", "c", "d", "e", "f", "g", "h"])\n'
+        "assign(s=sample(l), l1=shuffle(l))\nreveal(s, l1)\nelicit(env, x3, 1)"
+    )
+    m, _ = run(source, rounds=4, seed=7)
+    draws = [r["s"] + r["l1"] for r in reveals(m)]
+    assert len(draws) == 4 and len(set(draws)) == 4
+    again, _ = run(source, rounds=4, seed=7)
+    assert reveals(again) == reveals(m)

@@ -1,15 +1,23 @@
-"""Property-based fuzzing: random and mutated programs may only raise XentError subclasses,
-whether loading them or playing them."""
+"""Property-based fuzzing of random and mutated programs. Whatever the text:
+
+* only ``XentError`` subclasses escape, loading or playing;
+* an error's position lies inside the source, and its message holds no raw control character;
+* a program that loads prints as source that loads back to the same text, before and after its
+  map is made;
+* playing it twice from the same seed gives the same events.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xent_envs.errors import XentError
-from xent_envs.lang import Machine, instantiate_map, load
+from xent_envs.errors import XentError, XentSyntaxError, is_unprintable
+from xent_envs.lang import GameOver, Machine, ScoreRequest, instantiate_map, load
+from xent_envs.lang.lexer import source_lines
 
 from .lang_stubs import SeededTextSource, StubScorer, WordCodec
 
@@ -65,23 +73,50 @@ PIECES = [
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def play(program, seed: int) -> list[dict]:
+    """The events of a short game on the stub judge (at most 50 requests answered)."""
+    codec = WordCodec()
+    machine = Machine(program, codec, rounds=2, seed=seed, max_ensure_failures=2)
+    scorer = StubScorer(codec)
+    for _ in range(50):
+        request = machine.advance()
+        if isinstance(request, GameOver):
+            break
+        if isinstance(request, ScoreRequest):
+            machine.provide_scores(scorer.score_batch(request.items))
+        else:
+            machine.provide_move("a b c d e f")
+    return [e.to_json() for e in machine.events]
+
+
+def check_error(error: XentError, source: str) -> None:
+    text = str(error)
+    assert not any(is_unprintable(ch) for ch in text.replace("\n", "")), text
+    if isinstance(error, XentSyntaxError) and error.line is not None:
+        lines = source_lines(source)
+        assert 1 <= error.line <= max(len(lines), 65), (error.line, len(lines))
+        if error.line <= len(lines):
+            assert error.column is not None
+            assert 1 <= error.column <= len(lines[error.line - 1]) + 1
+
+
 def exercise(source: str) -> None:
-    """Load, make a map, and play a few steps; only XentError may escape."""
+    """Load, print, make a map, and play twice; check every property above."""
     try:
-        program = instantiate_map(load(source, {"n": 3}), SeededTextSource(), seed=1)
-        codec = WordCodec()
-        machine = Machine(program, codec, rounds=2, max_ensure_failures=2)
-        scorer = StubScorer(codec)
-        for _ in range(50):
-            request = machine.advance()
-            if hasattr(request, "reason"):
-                break
-            if hasattr(request, "items"):
-                machine.provide_scores(scorer.score_batch(request.items))
-            else:
-                machine.provide_move("a b c d e f")
-    except XentError:
-        pass
+        program = load(source, {"n": 3})
+    except XentError as error:
+        check_error(error, source)
+        return
+    printed = program.to_source()
+    assert load(printed, {"n": 3}).to_source() == printed
+    try:
+        mapped = instantiate_map(program, SeededTextSource(), seed=1)
+        assert load(mapped.to_source()).to_source() == mapped.to_source()
+        first = play(mapped, seed=4)
+    except XentError as error:
+        check_error(error, source)
+        return
+    assert json.dumps(play(mapped, seed=4)) == json.dumps(first)
 
 
 @FUZZ
@@ -91,9 +126,10 @@ def test_random_text(source: str) -> None:
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(PIECES), max_size=40))
-def test_random_token_soup(pieces: list[str]) -> None:
-    exercise("".join(pieces))
+@given(st.booleans(), st.lists(st.sampled_from(PIECES), max_size=40))
+def test_random_token_soup(with_move: bool, pieces: list[str]) -> None:
+    # Half the soups start with a move, so that more of them load and are played.
+    exercise(("elicit(x, 3)\n" if with_move else "") + "".join(pieces))
 
 
 @FUZZ

@@ -8,7 +8,8 @@ from .lang_stubs import ListTextSource, SeededTextSource
 
 SOURCE = (
     'assign(s=story(), s1=story(), l=generate_list("fruits", 2))\n'
-    "assign(l1=generate_masked(1), l2=generate_list_next_token(), l3=generate_list_next_token(2))"
+    "assign(l1=generate_masked(1), l2=generate_list_next_token(), l3=generate_list_next_token(2))\n"
+    "elicit(x, 3)"
 )
 
 
@@ -18,6 +19,7 @@ def test_instantiated_map_is_plain_text() -> None:
         'assign(s="A.", s1="B \\"q\\"", l=["fruits 0", "fruits 1"])\n'
         'assign(l1=["the cat sat", "the [MASK] sat"], l2=["the cat", " sat"], '
         'l3=["the cat", " sat"])\n'
+        "elicit(x, 3)\n"
     )
     assert load(program.to_source()).to_source() == program.to_source()
 
@@ -32,7 +34,7 @@ def test_seeds_depend_on_call_site_and_map_seed() -> None:
 
 
 def test_same_seed_same_map() -> None:
-    program = load("assign(s=story(), t=story())")
+    program = load("assign(s=story(), t=story())\nelicit(x, 3)")
     a = instantiate_map(program, SeededTextSource(), 11).to_source()
     b = instantiate_map(program, SeededTextSource(), 11).to_source()
     c = instantiate_map(program, SeededTextSource(), 12).to_source()

@@ -6,8 +6,8 @@ import pytest
 
 from xent_envs.errors import XentSyntaxError
 from xent_envs.lang import parse
-from xent_envs.lang.nodes import BinOp, Call, Compare, ListLit, Name, Neg, Num, Param, Str
-from xent_envs.lang.parser import MAX_NESTING
+from xent_envs.lang.nodes import BinOp, Call, Compare, ListLit, Name, Neg, Num, Param, Str, depth
+from xent_envs.lang.parser import MAX_DEPTH, MAX_NESTING
 
 
 def expr(text: str):
@@ -164,9 +164,18 @@ def test_deep_nesting_is_refused_cleanly() -> None:
         parse("assign(l=" + "[" * 100 + "]" * 100 + ")")
 
 
-def test_long_binary_chain_does_not_recurse() -> None:
-    program = parse("assign(s=" + " + ".join(["s"] * 20000) + ")")
-    assert program.instructions[0].name == "assign"
+def test_long_binary_chains_are_refused_at_their_start() -> None:
+    # A flat chain of n terms is a tree n levels deep; later stages walk trees recursively.
+    for op in ("+", "|"):
+        source = "assign(s=" + f" {op} ".join(["s"] * 1000) + ")"
+        with pytest.raises(XentSyntaxError) as info:
+            parse(source)
+        assert (info.value.line, info.value.column) == (1, 10)
+        assert "this expression is 1000 levels deep; at most 100 are allowed" in str(info.value)
+    ok = parse("assign(s=" + " + ".join(["s"] * MAX_DEPTH) + ")")
+    assert depth(ok.instructions[0].kwargs[0].value) == MAX_DEPTH
+    with pytest.raises(XentSyntaxError, match="101 levels deep"):
+        parse("assign(s=" + " + ".join(["s"] * (MAX_DEPTH + 1)) + ")")
 
 
 def test_huge_source_is_refused() -> None:

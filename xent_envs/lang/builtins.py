@@ -3,11 +3,16 @@
 Builtins are pure functions of their arguments and of a ``Context`` that the interpreter
 provides: judge scores (``Context.score``, which may answer with a placeholder while the
 interpreter collects what to ask the judge), the judge's tokenizer (budgets and
-``first_n_tokens``) and a seeded random generator (``sample``, ``shuffle``). Map-text builtins
-(``story()`` and friends) have no meaning here: ``instantiate_map`` replaces them by literals.
+``first_n_tokens``), a seeded random generator (``sample``, ``shuffle``) and a meter
+(``Context.charge``) that every builtin tells, before it works, how many characters it will
+read or write, so that no program can make a step run for minutes (``xent_envs.lang.limits``).
+Map-text builtins (``story()`` and friends) have no meaning here: ``instantiate_map`` replaces
+them by literals.
 
-``is_true``/``is_false`` ask the judge for " true" and " false" after the few-shot prompt of
-``xent_envs.judge.truth`` (one prompt for the whole suite), as two ordinary score requests.
+The string builtins follow the reference engine (``xent==0.5.0``) exactly, including its quirks
+(``only_uses_words`` splits on single spaces; ``remove_common_words`` always collapses runs of
+whitespace and strips the ends); ``tests/parity`` checks them against it on random texts.
+``is_true``/``is_false`` are two ordinary score requests (``xent_envs.lang.truth``).
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from xent_envs.errors import XentRuntimeError
-from xent_envs.judge.base import first_n_tokens, last_n_tokens
-from xent_envs.judge.truth import truth_requests, truth_verdict
+from xent_envs.lang.codec import first_n_tokens, last_n_tokens
+from xent_envs.lang.truth import truth_requests, truth_verdict
 from xent_envs.lang.values import BOOL, LIST, NUMBER, SCORE, STRING, Text, Value
 from xent_envs.score import Score
 
@@ -30,8 +35,9 @@ __all__ = [
     "MAP_TEXT_BUILTINS",
     "Builtin",
     "Context",
-    "cut_to_tokens",
+    "only_uses_words",
     "remove_common_words",
+    "remove_words",
     "word_set",
 ]
 
@@ -53,6 +59,11 @@ class Context(Protocol):
 
     def rng(self) -> random.Random:
         """A generator seeded from the game seed, round, line and a per-line counter."""
+        ...
+
+    def charge(self, work: int) -> None:
+        """Count ``work`` characters about to be read or written; raises
+        ``XentRuntimeError`` past the step's or the episode's limit."""
         ...
 
 
@@ -85,26 +96,75 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _SEPARATOR = "[" + re.escape(string.punctuation) + r"\s]"
 
 
-def cut_to_tokens(ctx: Context, text: str, n: int | float) -> str:
-    """The first ``n`` judge tokens of ``text`` (all of it when it is short enough)."""
+def _first_n_tokens(ctx: Context, text: str, n: int | float) -> str:
+    ctx.charge(len(text))
     return first_n_tokens(ctx, text, max(0, int(n)))
 
 
+def _last_n_tokens(ctx: Context, text: str, n: int | float) -> str:
+    ctx.charge(len(text))
+    return last_n_tokens(ctx, text, max(0, int(n)))
+
+
 def word_set(text: str) -> set[str]:
-    """Lower-case words of ``text``, punctuation removed (the reference engine's notion)."""
+    """Lower-case words of ``text``, ASCII punctuation removed (the reference engine's notion).
+
+    >>> sorted(word_set("The cat, the HAT."))
+    ['cat', 'hat', 'the']
+    """
     return set(text.translate(_PUNCTUATION).lower().split())
 
 
-def remove_common_words(target: str, words: Sequence[str] | set[str]) -> str:
-    """``target`` without any of ``words`` (whole words, any case), spaces collapsed."""
-    if not words:
-        return target
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True) if w)
-    if not alternatives:
-        return target
-    pattern = re.compile(f"(^|{_SEPARATOR})(?:{alternatives})(?=$|{_SEPARATOR})", re.IGNORECASE)
-    # The right separator is a lookahead, so a word right after a removed one still matches.
-    return re.sub(r"\s{2,}", " ", pattern.sub(r"\1", target)).strip()
+def remove_words(target: str, words: Iterable[str]) -> str:
+    """``target`` without each of ``words`` in turn (whole words, any case), then every run of
+    two or more whitespace characters made one space and the ends stripped.
+
+    The reference engine's ``remove_words``: a word is removed where whitespace, ASCII
+    punctuation or an end of the text is on both sides, and the text is always tidied, even
+    when nothing was removed.
+
+    >>> remove_words(" The cat,  the HAT and a dog ", ["the", "hat"])
+    'cat, and a dog'
+    """
+    for word in words:
+        pattern = f"(^|{_SEPARATOR}){re.escape(word)}(?=$|{_SEPARATOR})"
+        # The right separator is a lookahead, so a word right after a removed one still matches.
+        target = re.sub(pattern, r"\1", target, flags=re.IGNORECASE)
+    return re.sub(r"\s{2,}", " ", target).strip()
+
+
+def remove_common_words(target: str, other: str | Sequence[str]) -> str:
+    """``target`` without the words it shares with the text ``other`` (as ``word_set`` reads
+    them), or without each item of the list ``other``, in list order; see ``remove_words``.
+
+    >>> remove_common_words(" a dog", "The cat sat.")
+    'a dog'
+    >>> remove_common_words("a cat sat", ["cat", "a"])
+    'sat'
+    """
+    return remove_words(target, _removed(target, other))
+
+
+def _removed(target: str, other: str | Sequence[str]) -> Sequence[str]:
+    """The words ``remove_common_words`` removes from ``target``, in order."""
+    if isinstance(other, str):
+        # The shared words contain no separator, so their order cannot change the result.
+        return sorted(word_set(target) & word_set(other))
+    return other
+
+
+def only_uses_words(allowed: str | Sequence[str], text: str) -> bool:
+    """Whether every piece of ``text`` split on single spaces is an allowed word: the words of
+    ``allowed`` split on single spaces, or the items of a list.
+
+    The reference engine's rule, kept exactly: an empty text, a leading, trailing or double
+    space (an empty piece) or a newline inside a piece fails unless the allowed words hold it.
+
+    >>> only_uses_words("moon owl sun", "sun owl"), only_uses_words("moon owl", " owl")
+    (True, False)
+    """
+    words = allowed.split(" ") if isinstance(allowed, str) else allowed
+    return set(text.split(" ")) <= set(words)
 
 
 def _text(value: Value) -> str:
@@ -112,11 +172,19 @@ def _text(value: Value) -> str:
     return value.text
 
 
-def _words(value: Value) -> list[str]:
+def _size(value: Value) -> int:
+    """Characters of a string, or of all the items of a list."""
     if isinstance(value, Text):
-        return value.text.split()
+        return len(value.text)
     assert isinstance(value, tuple)
-    return list(value)
+    return sum(map(len, value)) + len(value)
+
+
+def _as_str_or_list(value: Value) -> str | tuple[str, ...]:
+    if isinstance(value, Text):
+        return value.text
+    assert isinstance(value, tuple)
+    return value
 
 
 def _xent(ctx: Context, s: Text) -> Score:
@@ -128,14 +196,31 @@ def _xed(ctx: Context, s: Text) -> Score:
 
 
 def _is_true(ctx: Context, statement: Text) -> bool:
+    ctx.charge(len(statement.text))
     true_item, false_item = truth_requests(statement.text)
     return truth_verdict(ctx.score(*true_item), ctx.score(*false_item))
 
 
 def _remove_common_words(ctx: Context, target: Text, other: Value) -> Text:
-    if isinstance(other, tuple):
-        return Text(remove_common_words(target.text, other))
-    return Text(remove_common_words(target.text, word_set(target.text) & word_set(_text(other))))
+    ctx.charge(_size(other) + len(target.text))
+    words = _removed(target.text, _as_str_or_list(other))
+    ctx.charge(len(target.text) * len(words))  # one pass over the text per removed word
+    return Text(remove_words(target.text, words))
+
+
+def _only_uses_words(ctx: Context, allowed: Value, text: Text) -> bool:
+    ctx.charge(_size(allowed) + len(text.text))
+    return only_uses_words(_as_str_or_list(allowed), text.text)
+
+
+def _only_uses_chars(ctx: Context, allowed: Text, text: Text) -> bool:
+    ctx.charge(len(allowed.text) + len(text.text))
+    return set(text.text) <= set(allowed.text)
+
+
+def _words(ctx: Context, *texts: Text) -> list[set[str]]:
+    ctx.charge(sum(len(t.text) for t in texts))
+    return [word_set(t.text) for t in texts]
 
 
 def _shaped(score: Score, k: int | float, punish: bool) -> Score:
@@ -154,6 +239,7 @@ def _sample(ctx: Context, items: tuple[str, ...]) -> Text:
 
 
 def _shuffle(ctx: Context, items: tuple[str, ...]) -> tuple[str, ...]:
+    ctx.charge(len(items))
     shuffled = list(items)
     ctx.rng().shuffle(shuffled)
     return tuple(shuffled)
@@ -184,14 +270,14 @@ def _builtins() -> dict[str, Builtin]:
             "first_n_tokens",
             (_S, _N),
             STRING,
-            lambda c, s, n: Text(cut_to_tokens(c, s.text, n)),
+            lambda c, s, n: Text(_first_n_tokens(c, s.text, n)),
             "the first n judge tokens of s",
         ),
         Builtin(
             "last_n_tokens",
             (_S, _N),
             STRING,
-            lambda c, s, n: Text(last_n_tokens(c, s.text, max(0, int(n)))),
+            lambda c, s, n: Text(_last_n_tokens(c, s.text, n)),
             "the last n judge tokens of s",
         ),
         Builtin(
@@ -205,35 +291,35 @@ def _builtins() -> dict[str, Builtin]:
             "only_uses_words",
             (_SL, _S),
             BOOL,
-            lambda c, allowed, x: set(x.text.split()) <= set(_words(allowed)),
-            "every word of x is one of the allowed words",
+            _only_uses_words,
+            "every piece of x between single spaces is one of the allowed words",
         ),
         Builtin(
             "only_uses_chars",
             (_S, _S),
             BOOL,
-            lambda c, allowed, x: set(x.text) <= set(allowed.text),
+            _only_uses_chars,
             "every character of x is one of the allowed characters",
         ),
         Builtin(
             "common_word_set",
             (_S, _S),
             LIST,
-            lambda c, a, b: tuple(sorted(word_set(a.text) & word_set(b.text))),
+            lambda c, a, b: tuple(sorted(set.intersection(*_words(c, a, b)))),
             "the lower-case words two texts share, sorted",
         ),
         Builtin(
             "word_set",
             (_S,),
             LIST,
-            lambda c, s: tuple(sorted(word_set(s.text))),
+            lambda c, s: tuple(sorted(*_words(c, s))),
             "the distinct lower-case words of a text, sorted",
         ),
         Builtin(
             "num_words",
             (_S,),
             NUMBER,
-            lambda c, s: len(word_set(s.text)),
+            lambda c, s: len(*_words(c, s)),
             "the number of distinct words (as the reference engine counts)",
         ),
         Builtin(

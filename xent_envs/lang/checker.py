@@ -1,21 +1,26 @@
 """The static checker: every rule of the language that can be decided before a game runs.
 
-It infers the type of every expression (string, list, score, boolean, number) and checks each
-instruction's arguments, so a program that passes ``check`` can only fail at run time through
-the player's moves (which are game events, not errors).
+It infers the type of every expression (string, list, score, boolean, number), checks each
+instruction's arguments and the literals that size a game's work (``xent_envs.lang.limits``),
+so a program that passes ``check`` can only fail at run time through the player's moves
+(which are game events, not errors) or by exceeding a running limit.
+
+A program is checked once: ``check`` marks the object it passed, and checking it again (each
+``Machine`` built on it does) costs nothing.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from xent_envs.errors import XentCheckError
 from xent_envs.lang.builtins import BUILTINS
+from xent_envs.lang.limits import MAX_BUDGET, MAX_LINES, MAX_MAP_TEXT_COUNT, MAX_REPLAY
 from xent_envs.lang.names import (
     FLAGS,
     INSTRUCTIONS,
     LIST_REGISTERS,
-    MAX_LINES,
     PLAYERS,
     REGISTERS,
     STATIC_REGISTERS,
@@ -33,11 +38,13 @@ from xent_envs.lang.nodes import (
     Param,
     Program,
     Str,
+    check_depth,
+    first_span,
 )
 from xent_envs.lang.spans import Span, did_you_mean, syntax_error
 from xent_envs.lang.values import BOOL, LIST, NUMBER, SCORE, STRING
 
-__all__ = ["check"]
+__all__ = ["check", "mark_checked"]
 
 _ARITHMETIC: dict[str, dict[tuple[str, str], str]] = {
     "|": {(STRING, STRING): STRING},
@@ -48,6 +55,8 @@ _ARITHMETIC: dict[str, dict[tuple[str, str], str]] = {
     "%": {(STRING, STRING): STRING},
 }
 _ORDERED = frozenset({SCORE, NUMBER})
+# Least value of the count argument of each map-text builtin (its most is MAX_MAP_TEXT_COUNT).
+_MAP_TEXT_COUNT_MIN = {"generate_list": 0, "generate_masked": 0, "generate_list_next_token": 1}
 _REGISTER_HELP = "registers are a b c s t x y p l, each also with suffix 1, 2 or 3"
 
 
@@ -56,12 +65,23 @@ def _a(kind: str) -> str:
 
 
 def check(program: Program) -> Program:
-    """Check ``program`` against the rules of the language and return it unchanged.
+    """Check ``program`` against the rules of the language and return it unchanged (marked
+    ``program.checked``; a checked program is not checked again).
 
     Raises:
         XentCheckError: at the first broken rule, with line, column, caret and a fix.
     """
-    _Checker(program).run()
+    if not program.checked:
+        _Checker(program).run()
+        mark_checked(program)
+    return program
+
+
+def mark_checked(program: Program) -> Program:
+    """Mark ``program`` checked without checking it: only for a stage that rewrote a checked
+    program in a way that keeps every rule (``instantiate_map`` puts literals of the same type
+    where map-text calls stood)."""
+    object.__setattr__(program, "_checked", True)
     return program
 
 
@@ -83,6 +103,8 @@ class _Checker:
         seen_elicit = False
         beacons: set[str] = set()
         for ins in self.program.instructions:
+            for expr in (*ins.args, *(kw.value for kw in ins.kwargs)):
+                check_depth(expr, self.program.lines)
             self.instruction(ins, seen_elicit, beacons)
             if ins.name == "elicit":
                 seen_elicit = True
@@ -90,6 +112,12 @@ class _Checker:
                 arg = ins.args[0]
                 assert isinstance(arg, Name)
                 beacons.add(arg.id)
+        if not seen_elicit:
+            raise self.error(
+                "the game never asks for a move: a program needs at least one elicit",
+                None,
+                "add a line such as elicit(x, 10)",
+            )
 
     # -- instructions --------------------------------------------------------------------
     def instruction(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
@@ -119,7 +147,7 @@ class _Checker:
         if ins.args:
             raise self.error(
                 "assign takes keyword arguments only, found a positional argument",
-                _span(ins.args[0]),
+                first_span(ins.args[0]),
                 "write assign(s=...)",
             )
         if not ins.kwargs:
@@ -134,7 +162,8 @@ class _Checker:
             found = self.infer(kw.value)
             if found != want:
                 raise self.error(
-                    f"register '{kw.name}' holds {_a(want)}, found {_a(found)}", _span(kw.value)
+                    f"register '{kw.name}' holds {_a(want)}, found {_a(found)}",
+                    first_span(kw.value),
                 )
 
     def check_elicit(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
@@ -145,7 +174,7 @@ class _Checker:
                 f"elicit(x, 10); found {len(args)} argument(s)",
                 ins.span,
             )
-        self.budget(args[-1], "elicit", minimum=1)
+        self.budget(args[-1], "elicit", minimum=1, maximum=MAX_BUDGET)
         for arg in args[:-1]:
             name = self.register_arg(arg, "elicit", writable=True)
             if name in LIST_REGISTERS:
@@ -168,7 +197,7 @@ class _Checker:
                 raise self.error(
                     f"ensure expects a boolean condition (a comparison such as "
                     f"xed(x | s) > 0), found {_a(found)}",
-                    _span(arg),
+                    first_span(arg),
                 )
 
     def check_reveal(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
@@ -188,7 +217,7 @@ class _Checker:
         if found != SCORE:
             raise self.error(
                 f"reward expects a score (from xent, xed, nex or dex), found {_a(found)}",
-                _span(args[0]),
+                first_span(args[0]),
             )
 
     def check_beacon(self, ins: Instruction, seen_elicit: bool, beacons: set[str]) -> None:
@@ -210,10 +239,10 @@ class _Checker:
         if flag not in beacons:
             raise self.error(
                 f"replay of '{flag}', but no earlier line has beacon({flag})",
-                _span(ins.args[0]),
+                first_span(ins.args[0]),
                 f"add beacon({flag}) on a line before this one",
             )
-        self.budget(ins.args[1], "replay", minimum=0)
+        self.budget(ins.args[1], "replay", minimum=0, maximum=MAX_REPLAY)
 
     # -- argument kinds --------------------------------------------------------------------
     def split_player(self, ins: Instruction) -> tuple[Expr, ...]:
@@ -241,21 +270,26 @@ class _Checker:
     def register_arg(self, arg: Expr, instruction: str, writable: bool) -> str:
         if not isinstance(arg, Name):
             raise self.error(
-                f"{instruction} expects register names, found {self.describe(arg)}", _span(arg)
+                f"{instruction} expects register names, found {self.describe(arg)}", first_span(arg)
             )
         self.register(arg.id, arg.span, writable)
         return arg.id
 
-    def budget(self, arg: Expr, instruction: str, minimum: int) -> int:
+    def budget(self, arg: Expr, instruction: str, minimum: int, maximum: int) -> int:
         what = "a positive integer" if minimum > 0 else "a non-negative integer"
         if isinstance(arg, Param):
             raise self.unbound(arg)
+        role = "token budget" if instruction == "elicit" else "count"
         if not isinstance(arg, Num) or not isinstance(arg.value, int) or arg.value < minimum:
-            role = "token budget" if instruction == "elicit" else "count"
             raise self.error(
                 f"{instruction} expects a {role} ({what}) as its last argument, "
                 f"found {self.describe(arg)}",
-                _span(arg),
+                first_span(arg),
+            )
+        if arg.value > maximum:
+            raise self.error(
+                f"{instruction}'s {role} is {arg.value}; at most {maximum} is allowed",
+                first_span(arg),
             )
         return arg.value
 
@@ -264,7 +298,7 @@ class _Checker:
             hint = did_you_mean(arg.id, FLAGS) if isinstance(arg, Name) else None
             raise self.error(
                 f"{instruction} expects a flag ({' or '.join(FLAGS)}), found {self.describe(arg)}",
-                _span(arg),
+                first_span(arg),
                 hint,
             )
         return arg.id
@@ -298,6 +332,8 @@ class _Checker:
         if isinstance(expr, Str):
             return STRING
         if isinstance(expr, Num):
+            if isinstance(expr.value, float) and not math.isfinite(expr.value):
+                raise self.error(f"the number {expr.value!r} is not finite", expr.span)
             return NUMBER
         if isinstance(expr, Param):
             raise self.unbound(expr)
@@ -307,7 +343,9 @@ class _Checker:
             for item in expr.items:
                 found = self.infer(item)
                 if found != STRING:
-                    raise self.error(f"list items must be strings, found {_a(found)}", _span(item))
+                    raise self.error(
+                        f"list items must be strings, found {_a(found)}", first_span(item)
+                    )
             return LIST
         if isinstance(expr, Call):
             return self.call_type(expr)
@@ -385,15 +423,27 @@ class _Checker:
                 wanted = " or ".join(_a(t) for t in sorted(accepted))
                 raise self.error(
                     f"argument {index} of '{call.func}' must be {wanted}, found {_a(found)}",
-                    _span(arg),
+                    first_span(arg),
                 )
             if builtin.map_text and not isinstance(arg, (Str, Num)):
                 raise self.error(
                     f"the arguments of '{call.func}' must be literals: map texts "
                     f"are made before the game starts",
-                    _span(arg),
+                    first_span(arg),
                 )
+            if builtin.map_text and isinstance(arg, Num):
+                self.map_text_count(call.func, arg)
         return builtin.returns
+
+    def map_text_count(self, func: str, arg: Num) -> None:
+        """The count of a map-text call: an integer literal within its bounds."""
+        least = _MAP_TEXT_COUNT_MIN[func]
+        if not isinstance(arg.value, int) or not least <= arg.value <= MAX_MAP_TEXT_COUNT:
+            raise self.error(
+                f"the count of '{func}' must be an integer from {least} to "
+                f"{MAX_MAP_TEXT_COUNT}, found {arg.value!r}",
+                arg.span,
+            )
 
 
 def _all_names() -> Iterable[str]:
@@ -402,13 +452,6 @@ def _all_names() -> Iterable[str]:
 
 def _head(ins: Instruction) -> Span:
     return Span(ins.span.line, ins.span.column, len(ins.name))
-
-
-def _span(expr: Expr) -> Span:
-    # Binary nodes carry their operator's span; point at their leftmost operand instead.
-    while isinstance(expr, (BinOp, Compare)):
-        expr = expr.left
-    return expr.span
 
 
 def _operator_hint(op: str) -> str | None:

@@ -52,7 +52,8 @@ class ElicitEvent(_JsonEvent):
 
 @dataclass(frozen=True)
 class MoveEvent(_JsonEvent):
-    """A player's move was stored; ``cut`` tells whether it was cut to the token budget."""
+    """A player's move was stored: ``text`` as kept, ``tokens`` its judge tokens (at most the
+    budget), ``cut`` whether it was cut to the budget."""
 
     kind: ClassVar[str] = "move"
     player: str
@@ -61,6 +62,7 @@ class MoveEvent(_JsonEvent):
     cut: bool
     line: int
     round: int
+    tokens: int = 0
 
 
 @dataclass(frozen=True)

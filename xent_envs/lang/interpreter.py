@@ -9,6 +9,10 @@ needs judge scores it evaluates the line once with placeholders, collecting ever
 (registers, rewards, jumps) happen only in that complete evaluation. The cache lives as long
 as the map (its texts are fixed), so a baseline such as ``xent(s)`` is asked for once.
 
+The machine meters its own work (``xent_envs.lang.limits.Limits``): instructions, score
+requests, scored items and builtin work, per step and per episode, so a checked program that
+loops cannot hang its caller; a number or score that is not finite never becomes a reward.
+
 Example:
     >>> from xent_envs.lang import load, Machine, play
     >>> from xent_envs.score import Score
@@ -18,7 +22,8 @@ Example:
     >>> m = Machine(load('assign(s="a b")\\nelicit(x, 5)\\nreward(xent(s | x))'), Words())
     >>> m.advance().register
     'x'
-    >>> m.provide_move("c")
+    >>> m.provide_move("c").text
+    'c'
     >>> m.advance().items
     (('a b', 'c'),)
     >>> m.provide_scores([Score(("a", " b"), (1.0, 2.0))])
@@ -29,16 +34,17 @@ Example:
 from __future__ import annotations
 
 import copy
+import math
 import operator
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from xent_envs.errors import ConfigError, XentRuntimeError
-from xent_envs.judge.base import Codec
-from xent_envs.lang.builtins import BUILTINS, cut_to_tokens
+from xent_envs.lang.builtins import BUILTINS
 from xent_envs.lang.checker import check
+from xent_envs.lang.codec import Codec, cut_to_budget
 from xent_envs.lang.events import (
     ElicitEvent,
     EnsureFailedEvent,
@@ -49,6 +55,7 @@ from xent_envs.lang.events import (
     RewardEvent,
     RoundEndEvent,
 )
+from xent_envs.lang.limits import MAX_LIST_ITEMS, MAX_TEXT_CHARS, Limits
 from xent_envs.lang.maptexts import has_map_texts
 from xent_envs.lang.names import (
     LIST_REGISTERS,
@@ -78,8 +85,7 @@ from xent_envs.score import Score
 from xent_envs.seeding import derive_seed
 
 __all__ = [
-    "MAX_STEPS",
-    "MAX_TEXT_CHARS",
+    "MAX_ENSURE_FAILURES",
     "ElicitRequest",
     "GameOver",
     "Machine",
@@ -89,11 +95,10 @@ __all__ = [
     "play",
 ]
 
-#: Longest string a program may build (``assign(x=x + x)`` in a loop would otherwise grow
-#: without bound); going past it is a fault of the game.
-MAX_TEXT_CHARS = 1_000_000
-#: Instructions one ``advance()`` may run without needing a move or scores.
-MAX_STEPS = 100_000
+#: Consecutive failures of one ``ensure`` that end the game: the reference engine asks again
+#: after each of the first ten and ends the game at the eleventh (its ``MAX_ENSURE_FAILURES``
+#: of 10 counts the failures it forgives).
+MAX_ENSURE_FAILURES = 11
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,19 @@ Register = Text | tuple[str, ...]
 
 
 @dataclass
+class _Usage:
+    """Work counted since some point (the last move, or the start of the game)."""
+
+    instructions: int = 0
+    waves: int = 0
+    items: int = 0
+    work: int = 0
+
+    def copy(self) -> _Usage:
+        return _Usage(self.instructions, self.waves, self.items, self.work)
+
+
+@dataclass
 class _State:
     """Everything that changes while a game runs. Values are immutable: copies are shallow."""
 
@@ -152,6 +170,8 @@ class _State:
     events: list[Event] = field(default_factory=list)
     pending: ElicitRequest | ScoreRequest | None = None
     over: GameOver | None = None
+    step_usage: _Usage = field(default_factory=_Usage)
+    game_usage: _Usage = field(default_factory=_Usage)
 
     def copy(self) -> _State:
         return _State(
@@ -170,6 +190,8 @@ class _State:
             events=list(self.events),
             pending=self.pending,
             over=self.over,
+            step_usage=self.step_usage.copy(),
+            game_usage=self.game_usage.copy(),
         )
 
 
@@ -205,27 +227,27 @@ def _compile(ins: Instruction) -> _Step:
         and args[0].id in PLAYERS
     ):
         player, args = args[0].id, args[1:]
-    base = {"name": ins.name, "line": ins.line, "text": ins.to_source(), "player": player}
+    head = (ins.name, ins.line, ins.to_source(), player)
     names = tuple(a.id for a in args if isinstance(a, Name))
     if ins.name == "assign":
         return _Step(
-            **base,
+            *head,
             registers=tuple(k.name for k in ins.kwargs),
             exprs=tuple(k.value for k in ins.kwargs),
         )
     if ins.name == "elicit":
         budget = args[-1]
         assert isinstance(budget, Num) and isinstance(budget.value, int)
-        return _Step(**base, registers=names, number=budget.value)
+        return _Step(*head, registers=names, number=budget.value)
     if ins.name == "reveal":
-        return _Step(**base, registers=names)
+        return _Step(*head, registers=names)
     if ins.name in ("reward", "ensure"):
-        return _Step(**base, exprs=args)
+        return _Step(*head, exprs=args)
     count = args[-1].value if ins.name == "replay" and isinstance(args[-1], Num) else 0
-    return _Step(**base, flag=names[0], number=int(count))
+    return _Step(*head, flag=names[0], number=int(count))
 
 
-_COMPARE: dict[str, Callable[[object, object], bool]] = {
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -241,13 +263,16 @@ class Machine:
 
     Args:
         program: a loaded program whose map texts are instantiated (no ``story()`` left).
+            A program that ``check`` has not passed yet (a hand-built one) is checked here.
         codec: the judge's tokenizer (``encode``/``decode``): cuts moves to their budget and
             serves ``first_n_tokens``/``last_n_tokens``. A ``Judge`` is a codec.
         rounds: rounds to play on this map; registers are emptied between rounds.
         seed: seeds ``sample`` and ``shuffle`` (with the round, line and a counter).
         statics: values of static registers (``a``, ``b1``...), kept across rounds.
         max_ensure_failures: consecutive failures of one ``ensure`` that end the game
-            (``GameOver(reason="ensure_limit")``).
+            (``GameOver(reason="ensure_limit")``); the default, 11, is the reference engine's
+            rule (ten failures are asked again, the eleventh ends the game).
+        limits: running bounds on the game's work (``Limits()``: far above any real game).
 
     Raises:
         ConfigError: bad options, static values, or a program that still calls ``story()``.
@@ -262,12 +287,15 @@ class Machine:
         rounds: int = 1,
         seed: int = 0,
         statics: Mapping[str, str] | None = None,
-        max_ensure_failures: int = 10,
+        max_ensure_failures: int = MAX_ENSURE_FAILURES,
+        limits: Limits | None = None,
     ) -> None:
         if rounds < 1:
             raise ConfigError(f"rounds must be at least 1, got {rounds}")
         if max_ensure_failures < 1:
             raise ConfigError(f"max_ensure_failures must be at least 1, got {max_ensure_failures}")
+        if limits is not None and not isinstance(limits, Limits):
+            raise ConfigError(f"limits must be a Limits, got {type(limits).__name__}")
         check(program)
         if has_map_texts(program):
             raise ConfigError(
@@ -279,6 +307,14 @@ class Machine:
         self._rounds = rounds
         self._seed = seed
         self._max_failures = max_ensure_failures
+        self._limits = limits or Limits()
+        self._bounds = {
+            name: (
+                getattr(self._limits, f"{name}_per_step"),
+                getattr(self._limits, f"{name}_per_episode"),
+            )
+            for name in ("instructions", "waves", "items", "work")
+        }
         self._statics = _check_statics(statics or {})
         self._steps = tuple(_compile(ins) for ins in program.instructions)
         # Judge answers are a pure function of (text, prefix): a machine and all its
@@ -315,36 +351,52 @@ class Machine:
         """Per round, each rewarded player's total in bits (the main player always present)."""
         return [dict(s) for s in self._state.scores]
 
+    @property
+    def limits(self) -> Limits:
+        """The running bounds of this game."""
+        return self._limits
+
+    @property
+    def usage(self) -> dict[str, dict[str, int]]:
+        """Work counted against ``limits``: ``{"step": {...}, "episode": {...}}``, each with
+        ``instructions``, ``waves``, ``items`` and ``work`` (the step's since the last move)."""
+        st = self._state
+        return {"step": asdict(st.step_usage), "episode": asdict(st.game_usage)}
+
     def advance(self) -> Request:
         """Run until a move or scores are needed, or the game ends; return what is needed.
 
         Calling it again before answering returns the same request.
 
         Raises:
-            XentRuntimeError: the program loops without asking for anything, or builds a
-                string longer than ``MAX_TEXT_CHARS``.
+            XentRuntimeError: the program exceeds one of its ``limits`` (a loop that never asks
+                for a move, too many score requests...), builds a string or list over
+                ``MAX_TEXT_CHARS``/``MAX_LIST_ITEMS``, or makes a number or score that is not
+                finite. The message names the line and the limit.
         """
         st = self._state
         if st.over is not None:
             return st.over
         if st.pending is not None:
             return st.pending
-        for _ in range(MAX_STEPS):
+        while True:
             if st.pc >= len(self._steps):
                 self._end_round()
                 if st.over is not None:
                     return st.over
                 continue
-            request = self._execute(self._steps[st.pc])
+            step = self._steps[st.pc]
+            self._line = step.line
+            self._count("instructions", 1, "instructions")
+            request = self._execute(step)
             if request is not None:
                 return request
-        raise XentRuntimeError(
-            f"the program ran {MAX_STEPS} instructions without asking for a "
-            f"move (line {self._steps[st.pc].line}); is a replay loop too long?"
-        )
 
-    def provide_move(self, text: str) -> None:
-        """Answer the pending ``ElicitRequest``; a move over budget is cut to its first tokens.
+    def provide_move(self, text: str) -> MoveEvent:
+        """Answer the pending ``ElicitRequest``; a move over budget is cut to its first
+        ``max_tokens`` judge tokens (the language's rule: the text itself when it fits, else
+        the decoded first tokens). Returns the ``MoveEvent``: the text kept, how many tokens
+        it holds (at most the budget) and whether it was cut.
 
         Raises:
             XentRuntimeError: no move is pending, or ``text`` is not a string.
@@ -357,11 +409,15 @@ class Machine:
             )
         if not isinstance(text, str):
             raise XentRuntimeError(f"a move must be a str, got {type(text).__name__}")
-        kept = cut_to_tokens(self, text, request.max_tokens)
+        st.step_usage = _Usage()
+        self._line = request.line
+        self.charge(len(text))
+        kept, tokens = cut_to_budget(self._codec, text, request.max_tokens)
         st.registers[request.register] = Text(kept)
-        st.events.append(
-            MoveEvent(request.player, request.register, kept, kept != text, request.line, st.round)
+        event = MoveEvent(
+            request.player, request.register, kept, kept != text, request.line, st.round, tokens
         )
+        st.events.append(event)
         st.pending = None
         st.feedback = None
         step = self._steps[st.pc]
@@ -371,6 +427,7 @@ class Machine:
             st.last_elicit = st.pc
             st.last_player = step.player
             st.pc += 1
+        return event
 
     def provide_scores(self, scores: Sequence[Score]) -> None:
         """Answer the pending ``ScoreRequest``: one ``Score`` per item, in order.
@@ -389,6 +446,12 @@ class Machine:
         for item, score in zip(request.items, scores):
             if not isinstance(score, Score):
                 raise XentRuntimeError(f"expected Score values, got {type(score).__name__}")
+            if not all(math.isfinite(b) for b in score.bits):
+                raise XentRuntimeError(
+                    f"the judge scored {item[0][:60]!r} (prefix {item[1][:60]!r}) with a value "
+                    f"that is not finite: {score.bits}"
+                )
+        for item, score in zip(request.items, scores):
             self._cache[item] = score
         st.pending = None
 
@@ -442,6 +505,36 @@ class Machine:
         self._draw += 1
         return random.Random(seed)
 
+    def charge(self, work: int) -> None:
+        """Count ``work`` characters about to be read or written by the current line.
+
+        Raises:
+            XentRuntimeError: past ``limits.work_per_step`` or ``limits.work_per_episode``.
+        """
+        self._count("work", work, "characters of builtin work")
+
+    def _count(self, name: str, amount: int, unit: str) -> None:
+        """Add ``amount`` to the step's and the game's usage of ``name``; past a limit, raise
+        an error that names the line, the limit and how to change it."""
+        st = self._state
+        step = getattr(st.step_usage, name) + amount
+        game = getattr(st.game_usage, name) + amount
+        setattr(st.step_usage, name, step)
+        setattr(st.game_usage, name, game)
+        step_limit, game_limit = self._bounds[name]
+        if step > step_limit:
+            raise self._over(name, unit, step_limit, "step")
+        if game > game_limit:
+            raise self._over(name, unit, game_limit, "episode")
+
+    def _over(self, name: str, unit: str, limit: int, scope: str) -> XentRuntimeError:
+        where = "one step (from a move to the next request for a move)"
+        return XentRuntimeError(
+            f"line {self._line}: the game needs more than {limit} {unit} in "
+            f"{where if scope == 'step' else 'one episode'} (Limits.{name}_per_{scope}); "
+            f"is a replay loop too long, or a text too large?"
+        )
+
     # -- instructions --------------------------------------------------------------------
     def _execute(self, step: _Step) -> Request | None:
         st = self._state
@@ -462,9 +555,9 @@ class Machine:
                 st.pc += 1
             return None
         if name == "reveal":
-            values = {r: render(st.registers[r]) for r in step.registers}
-            st.revealed.setdefault(step.player, {}).update(values)
-            st.events.append(RevealEvent(step.player, values, step.line, st.round))
+            shown = {r: render(st.registers[r]) for r in step.registers}
+            st.revealed.setdefault(step.player, {}).update(shown)
+            st.events.append(RevealEvent(step.player, shown, step.line, st.round))
             st.pc += 1
             return None
         values = self._evaluate(step)
@@ -512,7 +605,8 @@ class Machine:
         failures = st.counters.get(st.pc, 0) + 1
         feedback = (
             f"Your move was refused by line {step.line}: {step.text} "
-            f"(failure {failures} of at most {self._max_failures}). Try again."
+            f"(failure {failures}; failure {self._max_failures} in a row ends the game). "
+            "Try again."
         )
         st.events.append(EnsureFailedEvent(st.last_player, step.line, st.round, failures, feedback))
         if failures >= self._max_failures:
@@ -530,7 +624,10 @@ class Machine:
     def _pay(self, player: str, score: Score, line: int) -> None:
         st = self._state
         totals = st.scores[st.round]
-        totals[player] = totals.get(player, 0.0) + score.total
+        total = totals.get(player, 0.0) + self._total(score)
+        if not math.isfinite(total):
+            raise XentRuntimeError(f"line {line}: {player}'s total for the round is not finite")
+        totals[player] = total
         st.events.append(RewardEvent(player, score, line, st.round))
 
     def _end_round(self) -> None:
@@ -573,9 +670,10 @@ class Machine:
         st = self._state
         self._missing = {}
         self._draw = st.draws
-        self._line = step.line
         values = [self._eval(e) for e in step.exprs]
         if self._missing:
+            self._count("waves", 1, "score requests (judge waves)")
+            self._count("items", len(self._missing), "scored (text, prefix) items")
             st.pending = ScoreRequest(tuple(self._missing))
             return None
         st.draws = self._draw
@@ -583,6 +681,49 @@ class Machine:
 
     def _eval(self, expr: Expr) -> Value:
         return _EVALUATORS[type(expr)](self, expr)
+
+    def _total(self, score: Score) -> float:
+        """``score.total``, refused unless finite: such a score is never paid or compared."""
+        try:
+            total = score.total
+        except (OverflowError, ValueError):  # math.fsum: inf - inf, or a sum past 1e308
+            total = math.nan
+        if not math.isfinite(total):
+            raise XentRuntimeError(
+                f"line {self._line}: a score is not a finite number of bits; is a scale too large?"
+            )
+        return total
+
+    def _checked(self, value: Value) -> Value:
+        """``value`` if it keeps the language's bounds: finite numbers and scores, strings of
+        at most ``MAX_TEXT_CHARS`` characters, lists of at most ``MAX_LIST_ITEMS`` items."""
+        if isinstance(value, Score):
+            self._total(value)
+        elif isinstance(value, Text):
+            self._check_length(len(value.text))
+        elif isinstance(value, tuple):
+            if len(value) > MAX_LIST_ITEMS:
+                raise XentRuntimeError(
+                    f"line {self._line} builds a list of {len(value)} items; at most "
+                    f"{MAX_LIST_ITEMS} are allowed"
+                )
+        elif not isinstance(value, bool):
+            try:
+                finite = math.isfinite(value)
+            except OverflowError:  # an int too large for a float
+                finite = False
+            if not finite:
+                raise XentRuntimeError(
+                    f"line {self._line}: a number is out of range ({str(value)[:40]}); "
+                    "numbers must be finite floats"
+                )
+        return value
+
+    def _check_length(self, length: int) -> None:
+        if length > MAX_TEXT_CHARS:
+            raise XentRuntimeError(
+                f"line {self._line} builds a string longer than {MAX_TEXT_CHARS} characters"
+            )
 
     def _eval_str(self, expr: Expr) -> Value:
         assert isinstance(expr, Str)
@@ -603,13 +744,13 @@ class Machine:
             value = self._eval(item)
             assert isinstance(value, Text)
             items.append(value.text)
-        return tuple(items)
+        return self._checked(tuple(items))
 
     def _eval_call(self, expr: Expr) -> Value:
         assert isinstance(expr, Call)
         impl = BUILTINS[expr.func].impl
         assert impl is not None  # map-text calls are gone before a Machine is built
-        return impl(self, *(self._eval(a) for a in expr.args))
+        return self._checked(impl(self, *(self._eval(a) for a in expr.args)))
 
     def _eval_neg(self, expr: Expr) -> Value:
         assert isinstance(expr, Neg)
@@ -619,15 +760,19 @@ class Machine:
 
     def _eval_compare(self, expr: Expr) -> Value:
         assert isinstance(expr, Compare)
-        left, right = self._eval(expr.left), self._eval(expr.right)
-        # Scores compare by their totals; strings by their text (prefixes aside).
-        if isinstance(left, Score):
-            left = left.total
-        if isinstance(right, Score):
-            right = right.total
-        if isinstance(left, Text) and isinstance(right, Text):
-            left, right = left.text, right.text
+        left = self._comparable(self._eval(expr.left))
+        right = self._comparable(self._eval(expr.right))
+        if isinstance(left, str) and isinstance(right, str):
+            self.charge(min(len(left), len(right)))
         return _COMPARE[expr.op](left, right)
+
+    def _comparable(self, value: Value) -> object:
+        """Scores compare by their totals, strings by their text (prefixes aside)."""
+        if isinstance(value, Score):
+            return self._total(value)
+        if isinstance(value, Text):
+            return value.text
+        return value
 
     def _eval_binop(self, expr: Expr) -> Value:
         assert isinstance(expr, BinOp)
@@ -637,21 +782,28 @@ class Machine:
             a, b = left.text, right.text
             if op == "|":
                 return Text(a, b)
+            self.charge(len(a) + len(b))
             if op == "+":
-                if len(a) + len(b) > MAX_TEXT_CHARS:
-                    raise XentRuntimeError(
-                        f"line {self._line} builds a string longer than {MAX_TEXT_CHARS} characters"
-                    )
+                # Checked before the string is built: a doubling loop must not allocate first.
+                self._check_length(len(a) + len(b))
                 return Text(a + b)
             cut = a.find(b) if b else -1
             if op == "//":
                 return Text(a if cut < 0 else a[:cut])
             return Text("" if cut < 0 else a[cut + len(b) :])
+        # The checker allows score+score, score-score, score*number and number (op) number.
+        assert isinstance(left, (Score, int, float)) and isinstance(right, (Score, int, float))
+        result: Value
         if op == "+":
-            return left + right  # type: ignore[operator,no-any-return]
-        if op == "-":
-            return left - right  # type: ignore[operator,no-any-return]
-        return left * right  # type: ignore[operator,no-any-return]
+            result = left + right  # type: ignore[operator]
+        elif op == "-":
+            result = left - right  # type: ignore[operator]
+        else:
+            try:
+                result = left * right  # type: ignore[operator]
+            except OverflowError:  # a huge int times a score's bits
+                result = math.inf
+        return self._checked(result)
 
 
 def _check_statics(statics: Mapping[str, str]) -> dict[str, Register]:

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 from xent_envs.errors import XentSyntaxError
+from xent_envs.lang.limits import MAX_SOURCE_CHARS
 from xent_envs.lang.spans import Span, syntax_error
 
-__all__ = ["MAX_SOURCE_CHARS", "LexedLine", "Token", "TokenKind", "tokenize"]
+__all__ = ["MAX_SOURCE_CHARS", "LexedLine", "Token", "TokenKind", "source_lines", "tokenize"]
 
-#: Hard cap on a whole source text: a map with several stories inline stays far below it, and
-#: it bounds the work spent on hostile input before the 64-line rule is even checked.
-MAX_SOURCE_CHARS = 1_000_000
 #: Longest accepted integer literal; beyond it a number is a mistake, not a budget.
 _MAX_INT_DIGITS = 18
 
@@ -58,11 +56,13 @@ class Token:
 
 @dataclass(frozen=True)
 class LexedLine:
-    """The tokens of one source line (ending with an END token) and its comment, if any."""
+    """One source line: its number, its text, its tokens (ending with an END token) and its
+    comment, if any."""
 
     number: int
     tokens: tuple[Token, ...]
     comment: str | None
+    text: str = ""
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -102,18 +102,35 @@ _WHY_NOT = {
 }
 
 
-def tokenize(source: str) -> list[LexedLine]:
-    """Split ``source`` into lines of tokens.
+def source_lines(source: str) -> list[str]:
+    """The lines of ``source``: a leading byte-order mark dropped, and ``\\r\\n``, ``\\r`` and
+    ``\\n`` all end a line (as when a file is read in text mode), so a game means the same
+    whether it comes from a file, a string or another platform.
+
+    Example:
+        >>> source_lines("\\ufeffelicit(x, 3)\\r\\nreveal(x)\\rreward(xent(x))")
+        ['elicit(x, 3)', 'reveal(x)', 'reward(xent(x))']
 
     Raises:
-        XentSyntaxError: on a character, name, number or string the language does not have.
+        XentSyntaxError: the source is longer than ``MAX_SOURCE_CHARS``.
     """
     if len(source) > MAX_SOURCE_CHARS:
         raise XentSyntaxError(
             f"the source has {len(source)} characters; at most {MAX_SOURCE_CHARS} are allowed"
         )
-    lines = source.split("\n")
-    return [_lex_line(text.rstrip("\r"), number, lines) for number, text in enumerate(lines, 1)]
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def tokenize(source: str) -> list[LexedLine]:
+    """Split ``source`` into lines of tokens (lines as ``source_lines`` cuts them).
+
+    Raises:
+        XentSyntaxError: on a character, name, number or string the language does not have.
+    """
+    lines = source_lines(source)
+    return [_lex_line(text, number, lines) for number, text in enumerate(lines, 1)]
 
 
 def _lex_line(text: str, number: int, lines: list[str]) -> LexedLine:
@@ -180,7 +197,7 @@ def _lex_line(text: str, number: int, lines: list[str]) -> LexedLine:
         message = f"unexpected character {ch!r}" + (f": {reason}" if reason else "")
         raise syntax_error(XentSyntaxError, message, Span(number, i + 1), lines)
     tokens.append(Token(TokenKind.END, "", Span(number, n + 1)))
-    return LexedLine(number, tuple(tokens), comment)
+    return LexedLine(number, tuple(tokens), comment, text)
 
 
 def _number_token(text: str, span: Span, lines: list[str]) -> Token:

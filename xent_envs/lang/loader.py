@@ -6,6 +6,7 @@ scale). Binding replaces each ``$name`` by a literal, so a loaded program is pla
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from xent_envs.errors import XentCheckError
@@ -24,7 +25,7 @@ def bind(program: Program, params: Mapping[str, ParamValue]) -> Program:
 
     Raises:
         XentCheckError: at a parameter that ``params`` does not bind or binds to something
-            other than an int, float or string.
+            other than an int, a finite float or a string.
     """
 
     def replace(expr: Expr) -> Expr:
@@ -42,6 +43,13 @@ def bind(program: Program, params: Mapping[str, ParamValue]) -> Program:
         value = params[expr.name]
         if isinstance(value, str):
             return Str(value, expr.span)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise syntax_error(
+                XentCheckError,
+                f"parameter ${expr.name} is {value!r}; a number must be finite",
+                expr.span,
+                program.lines,
+            )
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Num(value, expr.span)
         raise syntax_error(

@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from xent_envs.errors import XentRuntimeError
 from xent_envs.lang.builtins import BUILTINS
+from xent_envs.lang.checker import check, mark_checked
+from xent_envs.lang.limits import MAX_LIST_ITEMS, MAX_TEXT_CHARS
 from xent_envs.lang.nodes import Call, Expr, ListLit, Num, Program, Str
 from xent_envs.seeding import derive_seed
 
@@ -60,9 +62,15 @@ def instantiate_map(program: Program, source: TextSource, seed: int) -> Program:
         >>> class Fixed:
         ...     def story(self, seed): return "Once upon a time."
         >>> from xent_envs.lang import load
-        >>> instantiate_map(load("assign(s=story())"), Fixed(), seed=1).to_source()
-        'assign(s="Once upon a time.")\\n'
+        >>> instantiate_map(load("assign(s=story())\\nelicit(x, 3)"), Fixed(), 1).to_source()
+        'assign(s="Once upon a time.")\\nelicit(x, 3)\\n'
+
+    Raises:
+        XentCheckError: ``program`` breaks a rule of the language (it is checked first).
+        XentRuntimeError: ``source`` gave something other than a string (or a list of at most
+            ``MAX_LIST_ITEMS`` strings), or a string longer than ``MAX_TEXT_CHARS``.
     """
+    check(program)
 
     def replace(expr: Expr) -> Expr:
         if not isinstance(expr, Call) or expr.func not in BUILTINS:
@@ -79,17 +87,25 @@ def instantiate_map(program: Program, source: TextSource, seed: int) -> Program:
             items = source.generate_masked(int(args[0]), site)
         else:
             items = source.generate_list_next_token(int(args[0]) if args else 1, site)
-        if not isinstance(items, (list, tuple)):
+        if not isinstance(items, (list, tuple)) or len(items) > MAX_LIST_ITEMS:
+            what = type(items).__name__
+            if isinstance(items, (list, tuple)):
+                what = f"{len(items)} items"
             raise XentRuntimeError(
-                f"TextSource.{expr.func} returned {type(items).__name__}; "
-                f"expected a list of strings"
+                f"TextSource.{expr.func} returned {what}; expected a list of at most "
+                f"{MAX_LIST_ITEMS} strings"
             )
         return ListLit(tuple(Str(_checked_text(i, expr.func), expr.span) for i in items), expr.span)
 
-    return program.map_exprs(replace)
+    # Each call became a literal of the call's type: the rules the program passed still hold.
+    return mark_checked(program.map_exprs(replace))
 
 
 def _checked_text(value: object, func: str) -> str:
     if not isinstance(value, str):
         raise XentRuntimeError(f"TextSource.{func} gave {type(value).__name__}; expected str")
+    if len(value) > MAX_TEXT_CHARS:
+        raise XentRuntimeError(
+            f"TextSource.{func} gave {len(value)} characters; at most {MAX_TEXT_CHARS} are allowed"
+        )
     return value

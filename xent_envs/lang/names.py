@@ -6,6 +6,8 @@ mean ...") all read them.
 
 from __future__ import annotations
 
+from xent_envs.lang.limits import MAX_LINES
+
 __all__ = [
     "FLAGS",
     "INSTRUCTIONS",
@@ -37,6 +39,3 @@ ZERO_SUM_PAIRS = {"black": "white", "white": "black"}
 MAIN_PLAYER = "black"
 
 FLAGS = ("flag_1", "flag_2")
-
-#: The longest program, counted up to its last non-blank line.
-MAX_LINES = 64

@@ -7,10 +7,12 @@ Nodes are immutable, so a ``Program`` can be shared by many running games, and r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from xent_envs.lang.spans import Span
+from xent_envs.errors import XentCheckError, XentSyntaxError, escape_char, is_unprintable
+from xent_envs.lang.limits import MAX_DEPTH
+from xent_envs.lang.spans import Span, syntax_error
 
 __all__ = [
     "BinOp",
@@ -26,6 +28,9 @@ __all__ = [
     "Param",
     "Program",
     "Str",
+    "check_depth",
+    "depth",
+    "first_span",
     "quote",
     "transform",
     "unparse",
@@ -156,6 +161,14 @@ class Program:
     comments: tuple[tuple[int, str], ...] = ()
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
     line_count: int = 0
+    # Set by ``check`` on the object it checked: a program is checked once, however many games
+    # play it. A copy (``replace``, ``map_exprs``) starts unchecked.
+    _checked: bool = field(default=False, init=False, repr=False, compare=False)
+
+    @property
+    def checked(self) -> bool:
+        """Whether ``check`` has passed this very object (hand-built programs start unchecked)."""
+        return self._checked
 
     def to_source(self) -> str:
         """Source text of this program; instructions and comments keep their line numbers."""
@@ -198,6 +211,49 @@ def _children(expr: Expr) -> tuple[Expr, ...]:
     return ()
 
 
+def depth(expr: Expr) -> int:
+    """Levels of the tree under ``expr`` (a literal is 1), counted without recursion.
+
+    >>> from xent_envs.lang import parse
+    >>> depth(parse("reward(xent(a + b + c))").instructions[0].args[0])
+    4
+    """
+    deepest = 0
+    stack = [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(node))
+    return deepest
+
+
+def first_span(expr: Expr) -> Span:
+    """Where ``expr`` starts: binary nodes carry their operator's span, so this walks down to
+    their leftmost operand."""
+    while isinstance(expr, (BinOp, Compare)):
+        expr = expr.left
+    return expr.span
+
+
+def check_depth(
+    expr: Expr, lines: Sequence[str] = (), cls: type[XentSyntaxError] = XentCheckError
+) -> None:
+    """Raise ``cls`` at the start of ``expr`` when its tree is deeper than ``MAX_DEPTH``.
+
+    Every stage that walks a tree recursively (checker, interpreter, printer, dataclass
+    equality) is safe on a tree that passed, whatever built it.
+    """
+    levels = depth(expr)
+    if levels > MAX_DEPTH:
+        raise syntax_error(
+            cls,
+            f"this expression is {levels} levels deep; at most {MAX_DEPTH} are allowed",
+            first_span(expr),
+            lines,
+            "split it over several lines: assign(x=...) a part, then use x",
+        )
+
+
 def walk(expr: Expr) -> Iterator[Expr]:
     """``expr`` and all its descendants, parents first."""
     stack = [expr]
@@ -208,16 +264,35 @@ def walk(expr: Expr) -> Iterator[Expr]:
 
 
 def transform(expr: Expr, fn: Callable[[Expr], Expr]) -> Expr:
-    """Rebuild ``expr`` bottom-up, replacing each node by ``fn(node)``."""
+    """Rebuild ``expr`` bottom-up, replacing each node by ``fn(node)`` (children left to right
+    before their parent), without recursion."""
+    results: list[Expr] = []
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        children = _children(node)
+        if children and not expanded:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        if children:
+            rebuilt = _with_children(node, tuple(results[-len(children) :]))
+            del results[-len(children) :]
+        else:
+            rebuilt = node
+        results.append(fn(rebuilt))
+    return results[0]
+
+
+def _with_children(expr: Expr, children: tuple[Expr, ...]) -> Expr:
     if isinstance(expr, (BinOp, Compare)):
-        expr = replace(expr, left=transform(expr.left, fn), right=transform(expr.right, fn))
-    elif isinstance(expr, Neg):
-        expr = replace(expr, operand=transform(expr.operand, fn))
-    elif isinstance(expr, Call):
-        expr = replace(expr, args=tuple(transform(a, fn) for a in expr.args))
-    elif isinstance(expr, ListLit):
-        expr = replace(expr, items=tuple(transform(a, fn) for a in expr.items))
-    return fn(expr)
+        return replace(expr, left=children[0], right=children[1])
+    if isinstance(expr, Neg):
+        return replace(expr, operand=children[0])
+    if isinstance(expr, Call):
+        return replace(expr, args=children)
+    assert isinstance(expr, ListLit)
+    return replace(expr, items=children)
 
 
 # Binding strength, loosest first: the levels of the grammar in parser.py.
@@ -240,20 +315,34 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0
 
 
 def quote(text: str) -> str:
-    """``text`` as a double-quoted string literal the lexer reads back to ``text``."""
+    """``text`` as a double-quoted string literal the lexer reads back to ``text``; characters
+    that could change a terminal or hide what a line says are written as escapes.
+
+    >>> print(quote('say "hi"\\n\\x1b[0m'))
+    "say \\"hi\\"\\n\\x1b[0m"
+    """
     out = []
     for ch in text:
         if ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\x{ord(ch):02x}")
+        elif is_unprintable(ch):
+            out.append(escape_char(ch))
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
 
 
 def unparse(expr: Expr) -> str:
-    """Source text of an expression, with parentheses only where the grammar needs them."""
+    """Source text of an expression, with parentheses only where the grammar needs them.
+
+    Raises:
+        XentCheckError: the tree is deeper than ``MAX_DEPTH`` (a hand-built one).
+    """
+    check_depth(expr)
+    return _unparse(expr)
+
+
+def _unparse(expr: Expr) -> str:
     if isinstance(expr, Str):
         return quote(expr.value)
     if isinstance(expr, Num):
@@ -263,14 +352,14 @@ def unparse(expr: Expr) -> str:
     if isinstance(expr, Param):
         return f"${expr.name}"
     if isinstance(expr, ListLit):
-        return "[" + ", ".join(unparse(i) for i in expr.items) + "]"
+        return "[" + ", ".join(_unparse(i) for i in expr.items) + "]"
     if isinstance(expr, Call):
-        return f"{expr.func}({', '.join(unparse(a) for a in expr.args)})"
+        return f"{expr.func}({', '.join(_unparse(a) for a in expr.args)})"
     if isinstance(expr, Neg):
-        inner = unparse(expr.operand)
+        inner = _unparse(expr.operand)
         return f"-({inner})" if _precedence(expr.operand) < _UNARY else f"-{inner}"
     own = _precedence(expr)
-    left, right = unparse(expr.left), unparse(expr.right)
+    left, right = _unparse(expr.left), _unparse(expr.right)
     # Left-associative operators; comparisons do not chain at all.
     left_limit = own + 1 if isinstance(expr, Compare) else own
     if _precedence(expr.left) < left_limit:

@@ -1,8 +1,9 @@
 """The parser: tokens to a ``Program`` (syntax only; names are checked by ``checker``).
 
 A hand-written recursive-descent parser over one line at a time. Binary operators are parsed
-by loops, and nesting (parentheses, calls, lists, unary minus) is capped at ``MAX_NESTING``,
-so no input can drive Python's recursion to a crash.
+by loops, nesting (parentheses, calls, lists, unary minus) is capped at ``MAX_NESTING`` and
+the depth of each expression's tree (a chain of 1000 ``+`` is 1000 levels) at ``MAX_DEPTH``,
+so no input can drive Python's recursion to a crash, here or in any later stage.
 
 Grammar of a line (Python's precedence; comparisons do not chain)::
 
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 
 from xent_envs.errors import XentSyntaxError
 from xent_envs.lang.lexer import LexedLine, Token, TokenKind, tokenize
+from xent_envs.lang.limits import MAX_DEPTH, MAX_NESTING
 from xent_envs.lang.nodes import (
     BinOp,
     Call,
@@ -37,13 +39,11 @@ from xent_envs.lang.nodes import (
     Param,
     Program,
     Str,
+    check_depth,
 )
 from xent_envs.lang.spans import syntax_error
 
-__all__ = ["MAX_NESTING", "parse"]
-
-#: Deepest nesting of parentheses, calls, lists and unary minus in one expression.
-MAX_NESTING = 32
+__all__ = ["MAX_DEPTH", "MAX_NESTING", "parse"]
 
 _COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
 
@@ -59,7 +59,7 @@ def parse(source: str) -> Program:
         XentSyntaxError: with 1-based ``line`` and ``column`` and the line with a caret.
     """
     lexed = tokenize(source)
-    lines = tuple(source.split("\n"))
+    lines = tuple(line.text for line in lexed)
     instructions: list[Instruction] = []
     comments: list[tuple[int, str]] = []
     for line in lexed:
@@ -130,11 +130,11 @@ class _LineParser:
             nxt = self.tokens[self.pos + 1]
             if tok.kind is TokenKind.NAME and nxt.kind is TokenKind.OP and nxt.text == "=":
                 self.pos += 2
-                kwargs.append(Keyword(tok.text, tok.span, self.expr()))
+                kwargs.append(Keyword(tok.text, tok.span, self.argument()))
             else:
                 if kwargs:
                     raise self._error("a positional argument cannot follow a keyword argument", tok)
-                args.append(self.expr())
+                args.append(self.argument())
             if not self._at(")"):
                 self._expect(",", f"or ')' in the arguments of '{head.text}'")
         close = self.tok
@@ -149,6 +149,12 @@ class _LineParser:
         return Instruction(head.text, head.span.to(close.span), tuple(args), tuple(kwargs))
 
     # -- expressions -------------------------------------------------------------------------
+    def argument(self) -> Expr:
+        """One argument of the instruction: an expression no deeper than ``MAX_DEPTH``."""
+        expr = self.expr()
+        check_depth(expr, self.lines, XentSyntaxError)
+        return expr
+
     def expr(self) -> Expr:
         left = self.pipe()
         tok = self.tok

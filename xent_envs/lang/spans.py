@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xent_envs.errors import XentSyntaxError, did_you_mean
+from xent_envs.errors import XentSyntaxError, caret_block, did_you_mean
 
 __all__ = ["Span", "did_you_mean", "syntax_error"]
 
@@ -37,18 +37,18 @@ def syntax_error(
     lines: Sequence[str],
     hint: str | None = None,
 ) -> XentSyntaxError:
-    """Build ``cls`` for ``span``, quoting the source line when it is known."""
+    """Build ``cls`` for ``span``, quoting the source line when it is known.
+
+    A very long line (a map with a whole story inline) is quoted around the fault only; the
+    error still carries the true column and the whole line.
+    """
     if span is None:
         return cls(message, hint=hint)
     source_line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
-    # Very long lines (a map with a whole story inline) are quoted around the fault only.
-    column = span.column
+    width = min(span.width, 80)
+    excerpt = None
     if source_line is not None and len(source_line) > 160:
-        start = max(0, column - 60)
-        source_line = ("..." if start else "") + source_line[start : start + 120] + "..."
-        column = column - start + (3 if start else 0)
-    error = cls(message, span.line, column, source_line, min(span.width, 80), hint)
-    # Keep the true position on the error even when the quoted line was trimmed.
-    error.column = span.column
-    error.offset = span.column
-    return error
+        start = max(0, span.column - 60)
+        shown = ("..." if start else "") + source_line[start : start + 120] + "..."
+        excerpt = caret_block(shown, span.column - start + (3 if start else 0), width)
+    return cls(message, span.line, span.column, source_line, width, hint, excerpt)
