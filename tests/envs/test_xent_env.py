@@ -55,7 +55,7 @@ def test_random_moves_end_every_episode_with_finite_rewards(env_id):
 # On the tiny judge's map texts these games refuse the scripted move (Intruder's quote is not
 # in the random text; the bars of Horizon, Fresh and WhatIf depend on the judge): they must end on the
 # ensure limit exactly when the language does.
-REFUSED_ON_TINY_MAPS = {"Intruder", "Horizon", "Fresh", "WhatIf"}
+REFUSED_ON_TINY_MAPS = {"Intruder", "Horizon", "Fresh"}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTED))
@@ -208,13 +208,13 @@ def test_ensure_failing_ten_times_truncates_with_reason():
     )
     env = gym.make(space.env_id, judge=TINY)
     _, info = env.reset(seed=0)
-    for attempt in range(1, 11):
+    for attempt in range(1, 12):
         obs, _reward, terminated, truncated, info = env.step([7])
-        if attempt < 10:
+        if attempt < 11:
             assert not (terminated or truncated) and info["ensure_failed"]
             assert "## Feedback" in obs
     assert truncated and not terminated
-    assert "10" in info["truncation_reason"]
+    assert "11" in info["truncation_reason"]
 
 
 def test_other_seats_are_played_by_opponents_and_zero_sum_is_paid():

@@ -294,8 +294,8 @@ def test_a_truncated_episode_is_recorded_with_its_reason(tmp_path, tiny_judge):
                      agent_factories={"banned": Banned}, progress=False)  # fmt: skip
     record = saved(tmp_path)[("Lipogram", 0, "banned")]
     assert record.status == "ok" and record.score == 0.0
-    assert "failed 10 times in a row" in record.truncation_reason
-    assert record.moves == 10 and [s.ensure_failed for s in record.steps] == [True] * 9 + [False]
+    assert "failed 11 times in a row" in record.truncation_reason
+    assert record.moves == 11 and [s.ensure_failed for s in record.steps] == [True] * 10 + [False]
     assert board.rows[0].maps == 1 and board.rows[0].errors == 0
 
 

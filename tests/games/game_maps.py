@@ -24,7 +24,7 @@ SCRIPTED = {
     "Synthesize": [" sailor, girl with books, machine baking"],
     "TwoWays": [" And here is another story."],
     "Horizon": [" He sailed far", " to a quiet island"],
-    "Alethiometer": [" ship storm fish"],
+    "Alethiometer": ["ship storm fish"],
     "Intruder": [" Nobody knew which door it opened."],
     "WhatIf": [" find a treasure chest, so he dived into the sea"],
     "Fresh": [" see his son again before winter."],

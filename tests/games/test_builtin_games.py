@@ -115,7 +115,7 @@ def test_condense_pays_exactly_what_the_prefix_saves(tiny_judge):
     move = " sailor ocean storm hungry kids"
     score = black_score(BY_NAME["Condense"], tiny_judge, [move])
     story = STORIES[0]
-    expected = tiny_judge.xent(story).total - tiny_judge.xent(story, move).total
+    expected = tiny_judge.xent(story).total - tiny_judge.xent(story, move.strip()).total
     assert score == pytest.approx(expected, abs=1e-3)
 
 

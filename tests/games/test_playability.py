@@ -31,7 +31,7 @@ CASES = {
         [" He cast his nets", " but caught no fish"],
         [" qx7 zebra", " tax form"],
     ),
-    "Alethiometer": ([" ship storm fish"], [" crown dragon castle"], [" qx7"]),
+    "Alethiometer": (["ship storm fish"], ["crown dragon castle"], [" qx7"]),
     "Intruder": (
         [" Nobody knew which door it opened."],
         [" The wind was cold and the waves were high."],

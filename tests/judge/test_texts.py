@@ -60,4 +60,5 @@ def test_is_true_is_one_batched_call(tiny_judge):
         del tiny_judge.score_batch
     assert isinstance(verdict, bool) and calls == [2]
     (t, prompt), (f, same) = truth_requests("Water is wet.")
-    assert (t, f) == (" true", " false") and prompt == same and prompt.endswith("Verdict:")
+    assert t.endswith('"Water is wet."\nEvaluation: true') and f == t[: -len("true")] + "false"
+    assert prompt == same == ""
