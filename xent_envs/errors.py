@@ -18,6 +18,7 @@ __all__ = [
     "JudgeError",
     "ModelNotFoundError",
     "RunConflictError",
+    "TurnError",
     "UnknownNameError",
     "WriteError",
     "XentCheckError",
@@ -146,3 +147,8 @@ class AgentError(XentError, RuntimeError):
     """Raised when an agent cannot produce a move (a model server down or answering garbage,
     an agent used before ``reset(env)``). The evaluation runner records it for that map and
     goes on."""
+
+
+class TurnError(XentError, RuntimeError):
+    """Raised when a move is played out of turn: by a seat the match is not waiting for,
+    before the match has advanced to a move, or after it has ended."""

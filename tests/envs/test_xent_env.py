@@ -187,7 +187,7 @@ def test_other_seats_are_played_by_opponents_and_zero_sum_is_paid():
     black = [t["total"] for t in info["reward_terms"]]
     white = [
         ev.score.total
-        for ev in env.unwrapped._machine.events
+        for ev in env.unwrapped.match.machine.events
         if getattr(ev, "kind", None) == "reward" and ev.player == "white"
     ]
     assert len(black) == 2 and reward == pytest.approx(sum(black))
