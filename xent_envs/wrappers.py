@@ -17,7 +17,7 @@ __all__ = ["TextActions"]
 MAX_MOVE_CHARS = 2048
 
 
-class TextActions(gym.ActionWrapper):
+class TextActions(gym.ActionWrapper, gym.utils.RecordConstructorArgs):
     """Take moves as text instead of token ids.
 
     Example:
@@ -30,7 +30,8 @@ class TextActions(gym.ActionWrapper):
     """
 
     def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
+        gym.utils.RecordConstructorArgs.__init__(self)
+        gym.ActionWrapper.__init__(self, env)
         self.action_space = UnicodeText(MAX_MOVE_CHARS)
 
     def action(self, action: Any) -> Any:

@@ -52,6 +52,7 @@ from xent_envs.judge.base import Judge
 from xent_envs.lang import ElicitRequest, load
 from xent_envs.lang.names import MAIN_PLAYER
 from xent_envs.registry import (
+    MAX_EPISODE_STEPS,
     GameInstance,
     GameSpace,
     game_space,
@@ -83,8 +84,11 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         opponents: policies for the other seats, by seat name (default: ``echo_opponent``).
         game_def: a serialised game definition (set by ``register_game`` for user games, so
             a spawned subprocess can rebuild the env from its spec alone).
-        step_limit: steps after which the episode is truncated with a reason (default: the
-            registered id's ``max_episode_steps``; ``None`` outside ``gym.make``: no limit).
+        step_limit: steps after which the episode is truncated, with
+            ``info["truncation_reason"]`` (default: ``MAX_EPISODE_STEPS``, the registered
+            ids' ``max_episode_steps``, so Gymnasium's ``TimeLimit`` and the env agree;
+            ``None``: no limit). Change the limit here: ``gym.make(max_episode_steps=n)``
+            adds a ``TimeLimit`` that truncates without a reason.
         **params: fixed game parameters (``budget=12``, ``rounds=3``...).
 
     The action space is a ``TokenSequence`` as long as the seat's largest budget over the
@@ -112,7 +116,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         split: str | None = None,
         opponents: Mapping[str, Opponent] | None = None,
         game_def: Mapping[str, Any] | None = None,
-        step_limit: int | None = None,
+        step_limit: int | None = MAX_EPISODE_STEPS,
         **params: Any,
     ) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
@@ -262,7 +266,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             )
             if over is not None and truncated:
                 info["truncation_reason"] = over.message
-        limit = self._limit()
+        limit = self.step_limit
         if not (terminated or truncated) and limit is not None and self._steps >= limit:
             truncated = True
             info["truncation_reason"] = f"step limit reached: {self._steps} steps"
@@ -287,11 +291,6 @@ class XentEnv(gym.Env[str, Sequence[int]]):
     def _end_reason(self) -> str:
         over = self.match.over if self.match is not None else None
         return over.message if over is not None else "step limit reached"
-
-    def _limit(self) -> int | None:
-        if self.step_limit is not None:
-            return self.step_limit
-        return self.spec.max_episode_steps if self.spec is not None else None
 
     def _draw_instance(self, options: Mapping[str, Any] | None) -> GameInstance:
         if options is None:
