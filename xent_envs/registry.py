@@ -326,6 +326,7 @@ def register_game(
     gym.register(
         id=space.env_id,
         entry_point="xent_envs.envs:XentEnv",
+        vector_entry_point="xent_envs.envs:XentVectorEnv",
         kwargs=kwargs,
         max_episode_steps=MAX_EPISODE_STEPS,
     )
@@ -346,6 +347,7 @@ def _register_builtin() -> None:
     gym.register(
         id="xent/Random-v0",
         entry_point="xent_envs.envs:XentEnv",
+        vector_entry_point="xent_envs.envs:XentVectorEnv",
         kwargs={"game": "*", "judge": DEFAULT_JUDGE},
         max_episode_steps=MAX_EPISODE_STEPS,
     )

@@ -9,6 +9,7 @@
 from xent_envs.envs.driver import advance_all, play_until
 from xent_envs.envs.match import ActionScore, Match, MoveResult, RewardTerm
 from xent_envs.envs.opponents import echo_opponent
+from xent_envs.envs.vector import XentVectorEnv
 from xent_envs.envs.xent_env import MAIN_PLAYER, XentEnv
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "MoveResult",
     "RewardTerm",
     "XentEnv",
+    "XentVectorEnv",
     "advance_all",
     "echo_opponent",
     "play_until",
