@@ -46,6 +46,7 @@ from xent_envs.envs.match import (
     total_bits,
 )
 from xent_envs.envs.opponents import Opponent, echo_opponent
+from xent_envs.envs.workers import prepare_process
 from xent_envs.errors import ConfigError, XentError, unknown_name
 from xent_envs.judge import DEFAULT_JUDGE, load_judge
 from xent_envs.judge.base import Judge
@@ -121,6 +122,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
     ) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ConfigError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        prepare_process()
         if game_def is not None:
             from xent_envs.games import GameDef
 
