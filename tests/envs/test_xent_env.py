@@ -305,6 +305,10 @@ def test_refused_candidates_score_minus_inf_and_never_outrank_legal_moves(tiny_j
         source='assign(s=story())\nelicit(x, 4)\nensure(only_uses_chars("ab ", x))\n'
         "reward(-xent(s | x))",
         name="OnlyAB",
+        summary="Write with a, b and spaces only.",
+        description="Moves may use only the characters a, b and space.",
+        reward="-xent(s | x)",
+        skill="constrained writing",
     )
     env = gym.make(space.env_id, judge=TINY)
     env.reset(seed=0)

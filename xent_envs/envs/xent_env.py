@@ -74,7 +74,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
 
     Args:
         game: a registered game name (``"Condense"``), a list of names, or ``"*"`` for every
-            registered game (a game is drawn at each reset).
+            registered game that asks ``seat`` for moves (a game is drawn at each reset).
         judge: a judge name for ``load_judge`` (``"smollm2-135m"``, ``"tiny-random-gpt2"``,
             a model id or folder) or a loaded judge.
         seat: the seat the agent plays (``"black"``; ``"white"`` in Debate...). Every game
@@ -138,6 +138,11 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             space.resolve({k: v for k, v in self.fixed.items() if space.has_parameter(k)})
         _check_parameter_names([*self.fixed, *self.vary], self.spaces)
         budgets = [_largest_budgets(space, self.fixed, self.vary) for space in self.spaces]
+        if game == "*":  # every registered game that asks this seat for moves
+            kept = [(sp, b) for sp, b in zip(self.spaces, budgets) if seat in b]
+            if not kept:
+                raise ConfigError(f"no registered game asks seat {seat!r} for moves")
+            self.spaces, budgets = tuple(sp for sp, _ in kept), [b for _, b in kept]
         self.seat = _checked_seat(seat, self.spaces, budgets)
         self.opponents = _checked_opponents(opponents, self.seat, budgets)
         if step_limit is not None and (isinstance(step_limit, bool) or step_limit < 1):
