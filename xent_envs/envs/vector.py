@@ -60,7 +60,7 @@ class XentVectorEnv(VectorEnv):
         ...                     vectorization_mode="vector_entry_point", judge="tiny-random-gpt2")
         >>> obs, infos = envs.reset(seed=[0, 1])
         >>> obs, rewards, terminated, truncated, infos = envs.step([[100, 200], [300]])
-        >>> rewards.shape, bool(terminated.all()), list(infos["_final_obs"])
+        >>> rewards.shape, bool(terminated.all()), infos["_final_obs"].tolist()
         ((2,), True, [True, True])
     """
 
