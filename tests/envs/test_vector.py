@@ -198,3 +198,13 @@ def test_vector_text_actions_and_invalid_moves(tiny_judge):
     sync = gym.make_vec("xent/Condense-v0", num_envs=2, vectorization_mode="sync", judge=TINY)
     assert judge_of(sync) is tiny_judge
     assert isinstance(VectorTextActions(sync).action_space, gym.spaces.Tuple)
+
+
+def test_score_actions_shares_waves_across_candidates(tiny_judge):
+    counting = CountingJudge(tiny_judge)
+    env = gym.make("xent/Synthesize-v0", judge=counting)
+    env.reset(seed=0)
+    tiny_judge.clear_cache()
+    counting.waves = 0
+    scores = env.unwrapped.score_actions([[600 + i, 700 + i] for i in range(16)])
+    assert counting.waves == 3 and len(set(scores)) == 16  # as many waves as one step
