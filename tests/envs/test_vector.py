@@ -13,9 +13,18 @@ from xent_envs.errors import ConfigError
 from xent_envs.wrappers import VectorTextActions, judge_of
 
 TINY = "tiny-random-gpt2"
-#: Batched and alone, the same request may score differently in the last bits of the tiny
-#: judge's dtype (bf16 on CPU); measured here: equal (0.0). Kept as a bound, not a hope.
+#: Batched and alone, the same request may score differently in the judge's last bits: in
+#: bf16 (the default on CPU) by up to 0.07 bits on the tiny judge and 0.3 on the real one
+#: (Synthesize, 8 envs: benchmarks/README.md), so the comparison runs the tiny judge in
+#: float32, where the configurations below measured equal (0.0).
 TOLERANCE = 1e-6
+
+
+@pytest.fixture(scope="module")
+def tiny32():
+    from xent_envs.judge import load_judge
+
+    return load_judge(TINY, dtype="float32")
 
 
 class CountingJudge:
@@ -73,20 +82,21 @@ def assert_same(a, b, where="infos"):
         ("xent/Condense-v0", {"rounds": 2}),
         ("xent/Debate-v0", {"seat": "white"}),
         ("xent/Horizon-v0", {}),
+        ("xent/Synthesize-v0", {}),
         ("xent/Random-v0", {}),
     ],
 )
-def test_vector_env_equals_a_sync_vector_env_of_single_envs(tiny_judge, env_id, kwargs):
+def test_vector_env_equals_a_sync_vector_env_of_single_envs(tiny32, env_id, kwargs):
     n, seeds = 4, [11, 12, 13, 14]
     batched = gym.make_vec(
-        env_id, num_envs=n, vectorization_mode="vector_entry_point", judge=tiny_judge, **kwargs
+        env_id, num_envs=n, vectorization_mode="vector_entry_point", judge=tiny32, **kwargs
     )
     single = gym.make_vec(
         env_id,
         num_envs=n,
         vectorization_mode="sync",
         vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
-        judge=tiny_judge,
+        judge=tiny32,
         **kwargs,
     )
     assert isinstance(batched.unwrapped, XentVectorEnv)
