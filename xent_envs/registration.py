@@ -67,6 +67,7 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "xent_envs.games"
 ENTRY_POINT = "xent_envs.envs:XentEnv"
+VECTOR_ENTRY_POINT = "xent_envs.envs:XentVectorEnv"
 RANDOM_ID = "xent/Random-v0"
 NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_]*"
 MAX_NAME_LENGTH = 64
@@ -220,6 +221,7 @@ def _commit(space: GameSpace) -> None:
     gym.register(
         id=space.env_id,
         entry_point=ENTRY_POINT,
+        vector_entry_point=VECTOR_ENTRY_POINT,
         kwargs=kwargs,
         max_episode_steps=MAX_EPISODE_STEPS,
     )
@@ -263,6 +265,7 @@ def register_builtin_games() -> None:
         gym.register(
             id=RANDOM_ID,
             entry_point=ENTRY_POINT,
+            vector_entry_point=VECTOR_ENTRY_POINT,
             kwargs={"game": "*", "judge": DEFAULT_JUDGE},
             max_episode_steps=MAX_EPISODE_STEPS,
         )
