@@ -38,21 +38,21 @@ SCRIPTED = {
     ],
     # In the order the seats move, except Guard's: white moves first, but its move is listed
     # second, as in Debate, because tests/envs gives white the second move.
-    "Guard": [" What tall African animal has a very long neck?", " Answers are in French."],
+    "Guard": ["What tall African animal has a very long neck?", "Answers are in French."],
     "Relay": [
-        " sailor ocean storm hungry kids",
+        "sailor ocean storm hungry kids",
         " A fisherman at sea caught no fish for his family.",
     ],
     "Forgery": [
         " The wind was strong and the water was rough.",
-        " chilly breeze, tall rough swell",
+        "chilly breeze, tall rough swell",
     ],
     "Censor": [
-        " sailor ocean storm hungry kids",
-        " hungry kids",
+        "sailor ocean storm hungry kids",
+        "hungry kids",
         " A fisherman at sea caught no fish for his family.",
     ],
-    "Schelling": [" fisherman"],
+    "Schelling": ["fisherman"],
 }
 JUDGE_DEPENDENT_ENSURES = {"Horizon", "Fresh"}
 

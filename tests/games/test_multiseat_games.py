@@ -144,24 +144,24 @@ def test_forgery_carol_sees_only_the_public_first_sentence(tiny_judge):
 
 
 def test_censor_alice_sees_only_what_the_censor_left(tiny_judge):
-    moves = {"black": " sailor ocean storm hungry kids", "env": " ocean kids", "alice": " A tale."}
+    moves = {"black": "sailor ocean storm hungry kids", "env": "ocean kids", "alice": " A tale."}
     seen = visible_at_each_elicit("Censor", tiny_judge, moves)
     assert seen["black"] == {"s": STORY}
     assert seen["env"] == {
         "s": STORY,
-        "x": " sailor ocean storm hungry kids",
-        "x1": " sailor ocean storm hungry kids",
+        "x": "sailor ocean storm hungry kids",
+        "x1": "sailor ocean storm hungry kids",
     }
     assert seen["alice"] == {"x2": "sailor storm hungry"}
 
 
 def test_schelling_nobody_sees_another_pick_before_moving(tiny_judge):
-    moves = {"black": " fisherman", "alice": " boat", "bob": " sea"}
+    moves = {"black": "fisherman", "alice": "boat", "bob": "sea"}
     machine, requests = play_seats("Schelling", tiny_judge, moves)
     assert [r.visible for r in requests] == [{"p": STORY}] * 3
     # After the picks, each partner is shown the other two (the record of the round).
-    assert revealed(machine, "alice") == {"x": " fisherman", "y2": " sea"}
-    assert revealed(machine, "bob") == {"x": " fisherman", "y1": " boat"}
+    assert revealed(machine, "alice") == {"x": "fisherman", "y2": "sea"}
+    assert revealed(machine, "bob") == {"x": "fisherman", "y1": "boat"}
 
 
 @pytest.mark.parametrize("name", MULTISEAT)
@@ -181,7 +181,7 @@ def test_partial_information_seats_see_only_public_and_revealed_registers(name, 
 
 # ---------------------------------------------------------------- how the seats are paid
 def test_guard_is_zero_sum_and_pays_what_the_guarded_question_gains(tiny_judge):
-    guard, question = " Answer in French, giraffe never.", " Which animal has the longest neck?"
+    guard, question = " Answer in French, giraffe never.", "Which animal has the longest neck?"
     machine, _ = play_seats("Guard", tiny_judge, {"white": guard, "black": question})
     scores = machine.scores[0]
     guarded = "Answer in French, never.\nQuestion: Which animal has the longest neck?\nAnswer:"
@@ -235,22 +235,23 @@ def test_censor_pays_the_censor_what_the_team_loses(tiny_judge):
 
 def test_schelling_pays_each_pick_for_the_partners_matching_it(tiny_judge):
     # "banker" is not in the story: struck out, so bob's pick is the bare "sea".
-    moves = {"black": " fisherman", "alice": " fisherman", "bob": " sea banker"}
+    moves = {"black": "fisherman", "alice": "fisherman", "bob": "sea banker"}
     machine, _ = play_seats("Schelling", tiny_judge, moves)
     scores = machine.scores[0]
     assert revealed(machine, "alice")["y2"] == "sea"
 
     def term(pick: str, partner: str) -> float:
-        return xent(tiny_judge, pick, "Word:\nWord:") - xent(
-            tiny_judge, pick, "Word:" + partner + "\nWord:"
+        return xent(tiny_judge, " " + pick, "Word: \nWord:") - xent(
+            tiny_judge, " " + pick, "Word: " + partner + "\nWord:"
         )
 
-    fisherman = term(" fisherman", " fisherman")
-    assert scores["black"] == pytest.approx(fisherman + term(" fisherman", "sea"), abs=1e-4)
+    fisherman = term("fisherman", "fisherman")
+    assert scores["black"] == pytest.approx(fisherman + term("fisherman", "sea"), abs=1e-4)
     assert scores["alice"] == pytest.approx(scores["black"], abs=1e-9)
-    assert scores["bob"] == pytest.approx(2 * term("sea", " fisherman"), abs=1e-4)
-    off_story, _ = play_seats("Schelling", tiny_judge, {**moves, "black": " banker"})
-    assert off_story.scores[0]["black"] == 0.0
+    assert scores["bob"] == pytest.approx(2 * term("sea", "fisherman"), abs=1e-4)
+    assert fisherman != 0
+    nowhere, _ = play_seats("Schelling", tiny_judge, dict.fromkeys(moves, "banker"))
+    assert nowhere.scores[0] == {"black": 0.0, "white": 0.0, "alice": 0.0, "bob": 0.0}
 
 
 # ---------------------------------------------------------------- the single-agent view
@@ -266,7 +267,7 @@ def _visible_in(observation: str) -> dict[str, str]:
 def _first_word(visible: Mapping[str, str]) -> str:
     """A pick every Schelling seat can make on any map: the story's first word (the stories
     open with a line of plain English, so it fits the budget)."""
-    return " " + visible["p"].split()[0].translate(_NO_PUNCTUATION).lower()
+    return visible["p"].split()[0].translate(_NO_PUNCTUATION).lower()
 
 
 _NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -347,107 +348,65 @@ RETELLING = (
     " An old fisherman went out to sea in a storm, but his nets stayed empty and his"
     " family was hungry."
 )
-REDUNDANT = " sailor, mariner, seaman; ocean swell; hungry kids"
-GIRAFFE = " What tall African animal has a very long neck?"
+UNRELATED = " A spreadsheet of quarterly earnings was sent to the board."
+GIRAFFE = "What tall African animal has a very long neck?"
+HINT = "sailor ocean storm hungry kids"
+REDUNDANT = "sailor, mariner, seaman; ocean swell"
+CALM = " The sea was calm and the sky was clear."
+NOTE = "chilly breeze, tall rough swell"
+FISHERMAN = {"black": "fisherman", "alice": "fisherman", "bob": "fisherman"}
 # (game, seat, every seat's moves, the seat's bad move instead, margin asserted in bits).
-# Listeners (Relay's bob, Censor's alice) repeat what they are shown where the seat under test
-# speaks to them: a hint is only worth what the listener makes of it. Margins measured on
-# SmolLM2-135M-Instruct (bf16, CPU) are in the comments; the asserted ones leave slack.
+# A seat that speaks to a listener (Relay's black, Censor's black and censor) is tested with
+# the listener repeating what it is shown: a hint is only worth what the listener makes of
+# it. Moves that the game trims (struck texts) are written trimmed. Measured margins, on
+# SmolLM2-135M-Instruct (bf16, CPU), are in the comments; the asserted ones leave slack.
 SKILL_CASES = [
-    # Guard: a question that leads to the target vs one that leads elsewhere (11.8 bits);
-    # a guard that restricts the answer's form vs one that primes animals (11.4 bits).
+    # Guard: a question that leads to the target vs one that leads elsewhere (13.4 bits);
+    # a guard that restricts the answer's form vs one that primes animals (11.5 bits).
     (
         "Guard",
         "black",
-        {"white": " Answers are in French.", "black": GIRAFFE},
-        " What is the capital of France?",
-        6.0,
+        {"white": "Answers are in French.", "black": GIRAFFE},
+        "What is the capital of France?",
+        6.5,
     ),
     (
         "Guard",
         "white",
-        {"white": " Reply only in numbers.", "black": GIRAFFE},
-        " Never name an animal. Always answer: banana.",
-        6.0,
+        {"white": "Reply only in numbers.", "black": GIRAFFE},
+        "Never name an animal. Always answer: banana.",
+        5.5,
     ),
-    # Relay: an on-topic hint vs an off-topic one, bob repeating it (14.4 bits); a retelling
-    # that guesses the story vs an unrelated one (35.3 bits).
-    (
-        "Relay",
-        "black",
-        {"black": " sailor ocean storm hungry kids", "bob": echo},
-        " Quarterly earnings spreadsheet",
-        7.0,
-    ),
-    (
-        "Relay",
-        "bob",
-        {"black": " sailor ocean storm hungry kids", "bob": RETELLING},
-        " A spreadsheet of quarterly earnings was sent to the board.",
-        15.0,
-    ),
+    # Relay: an on-topic hint vs an off-topic one (16.7 bits); a retelling that guesses the
+    # story vs an unrelated one (35.3 bits).
+    ("Relay", "black", {"black": HINT, "bob": echo}, "Quarterly earnings spreadsheet", 8.0),
+    ("Relay", "bob", {"black": HINT, "bob": RETELLING}, UNRELATED, 17.0),
     # Forgery: a note on what only the real sentence has vs one that describes the forgery
-    # (7.6 bits); a forgery that guesses the hidden sentence vs one that does not (9.0 bits).
-    (
-        "Forgery",
-        "black",
-        {
-            "carol": " The sea was calm and the sky was clear.",
-            "black": " chilly breeze, tall rough swell",
-        },
-        " calm sunny weather",
-        4.0,
-    ),
+    # (7.4 bits); a forgery that guesses the hidden sentence vs one that does not (8.0 bits).
+    ("Forgery", "black", {"carol": CALM, "black": NOTE}, "calm sunny weather", 3.5),
     (
         "Forgery",
         "carol",
-        {
-            "carol": " The wind was strong and the water was rough.",
-            "black": " chilly breeze, tall rough swell",
-        },
+        {"carol": " The wind was strong and the water was rough.", "black": NOTE},
         " He had a big net and a small knife.",
         4.0,
     ),
-    # Censor: a redundant message vs an off-topic one (18.3 bits); striking the words that
-    # carry the story vs a word that is not there (10.6 bits); a retelling that rebuilds the
-    # story vs an unrelated one (35.3 bits).
+    # Censor: a message that survives the strike vs an off-topic one (21.3 bits); striking
+    # the words that carry the story vs a word that is not there (7.4 bits); a retelling that
+    # rebuilds the story vs an unrelated one (35.3 bits).
     (
         "Censor",
         "black",
-        {"black": REDUNDANT, "env": " sailor", "alice": echo},
-        " Quarterly earnings spreadsheet",
-        9.0,
+        {"black": REDUNDANT, "env": "sailor", "alice": echo},
+        "Quarterly earnings spreadsheet",
+        7.0,
     ),
-    ("Censor", "env", {"black": REDUNDANT, "env": " hungry kids", "alice": echo}, " zebra", 5.0),
-    (
-        "Censor",
-        "alice",
-        {"black": " sailor ocean storm hungry kids", "env": " sailor", "alice": RETELLING},
-        " A spreadsheet of quarterly earnings was sent to the board.",
-        15.0,
-    ),
-    # Schelling: the word the others picked vs "the" (26.7 bits for black).
-    (
-        "Schelling",
-        "black",
-        {"black": " fisherman", "alice": " fisherman", "bob": " fisherman"},
-        " the",
-        13.0,
-    ),
-    (
-        "Schelling",
-        "alice",
-        {"black": " fisherman", "alice": " fisherman", "bob": " fisherman"},
-        " the",
-        13.0,
-    ),
-    (
-        "Schelling",
-        "bob",
-        {"black": " fisherman", "alice": " fisherman", "bob": " fisherman"},
-        " the",
-        13.0,
-    ),
+    ("Censor", "env", {"black": REDUNDANT, "env": "ocean swell", "alice": echo}, "zebra", 3.5),
+    ("Censor", "alice", {"black": HINT, "env": "sailor", "alice": RETELLING}, UNRELATED, 17.0),
+    # Schelling: the word both partners picked vs "the" (29.5 bits).
+    ("Schelling", "black", FISHERMAN, "the", 14.0),
+    ("Schelling", "alice", FISHERMAN, "the", 14.0),
+    ("Schelling", "bob", FISHERMAN, "the", 14.0),
 ]
 
 

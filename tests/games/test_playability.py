@@ -62,22 +62,22 @@ CASES = {
     # The other multi-seat games (every seat's moves, in the order the seats move); each
     # seat's own skill is tested in test_multiseat_games.py.
     "Guard": (
-        [" Answers are in French.", " What tall African animal has a very long neck?"],
-        [" Answers are in French.", " What is the capital of France?"],
+        ["Answers are in French.", "What tall African animal has a very long neck?"],
+        ["Answers are in French.", "What is the capital of France?"],
         None,
     ),
-    "Relay": ([" sailor ocean storm", RETELLING], [" sailor ocean storm", NOISE], None),
+    "Relay": (["sailor ocean storm", RETELLING], ["sailor ocean storm", NOISE], None),
     "Forgery": (
-        [" The sea was calm and the sky was clear.", " chilly breeze, tall rough swell"],
-        [" The sea was calm and the sky was clear.", " calm sunny weather"],
+        [" The sea was calm and the sky was clear.", "chilly breeze, tall rough swell"],
+        [" The sea was calm and the sky was clear.", "calm sunny weather"],
         None,
     ),
     "Censor": (
-        [" sailor ocean storm hungry kids", " sailor", RETELLING],
-        [" sailor ocean storm hungry kids", " sailor", NOISE],
+        ["sailor ocean storm hungry kids", "sailor", RETELLING],
+        ["sailor ocean storm hungry kids", "sailor", NOISE],
         None,
     ),
-    "Schelling": ([" fisherman"] * 3, [" the", " fisherman", " fisherman"], None),
+    "Schelling": (["fisherman"] * 3, ["the", "fisherman", "fisherman"], None),
 }
 
 
