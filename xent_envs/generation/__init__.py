@@ -22,17 +22,45 @@ Example:
     True
 """
 
+from xent_envs.generation.env import (
+    SAMPLED_ENV_ID,
+    SampledEnv,
+    SampledInstance,
+    game_split,
+    register_sampled_env,
+)
+from xent_envs.generation.filters import (
+    FILTERS,
+    Evaluation,
+    FilterConfig,
+    FilterResult,
+    GameProfile,
+    evaluate,
+    profile_game,
+)
 from xent_envs.generation.game import GeneratedGame
 from xent_envs.generation.mutation import OPERATORS, Mutation, from_builtin, mutate
 from xent_envs.generation.sampler import SamplerConfig, sample_game, sample_games
 
 __all__ = [
+    "FILTERS",
     "OPERATORS",
+    "SAMPLED_ENV_ID",
+    "Evaluation",
+    "FilterConfig",
+    "FilterResult",
+    "GameProfile",
     "GeneratedGame",
     "Mutation",
+    "SampledEnv",
+    "SampledInstance",
     "SamplerConfig",
+    "evaluate",
     "from_builtin",
+    "game_split",
     "mutate",
+    "profile_game",
+    "register_sampled_env",
     "sample_game",
     "sample_games",
 ]
