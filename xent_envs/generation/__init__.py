@@ -22,6 +22,7 @@ Example:
     True
 """
 
+from xent_envs.generation.archive import Archive, Elite
 from xent_envs.generation.env import (
     SAMPLED_ENV_ID,
     SampledEnv,
@@ -29,6 +30,7 @@ from xent_envs.generation.env import (
     game_split,
     register_sampled_env,
 )
+from xent_envs.generation.evolution import EvolutionConfig, evolve
 from xent_envs.generation.filters import (
     FILTERS,
     Evaluation,
@@ -41,12 +43,16 @@ from xent_envs.generation.filters import (
 from xent_envs.generation.game import GeneratedGame
 from xent_envs.generation.mutation import OPERATORS, Mutation, from_builtin, mutate
 from xent_envs.generation.sampler import SamplerConfig, sample_game, sample_games
+from xent_envs.generation.suite import Suite, SuiteGame, load_suite
 
 __all__ = [
     "FILTERS",
     "OPERATORS",
     "SAMPLED_ENV_ID",
+    "Archive",
+    "Elite",
     "Evaluation",
+    "EvolutionConfig",
     "FilterConfig",
     "FilterResult",
     "GameProfile",
@@ -55,9 +61,13 @@ __all__ = [
     "SampledEnv",
     "SampledInstance",
     "SamplerConfig",
+    "Suite",
+    "SuiteGame",
     "evaluate",
+    "evolve",
     "from_builtin",
     "game_split",
+    "load_suite",
     "mutate",
     "profile_game",
     "register_sampled_env",
