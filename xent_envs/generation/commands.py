@@ -74,6 +74,9 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--maps", type=int, default=2, help="maps per game in the suite (default 2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the suite's maps (default 0)")
     p.add_argument("--judge", default=DEFAULT_JUDGE, help="judge that profiles .xent folders")
+    p.add_argument(
+        "--probe-maps", type=int, default=2, help="maps the probes play per .xent game (default 2)"
+    )
     p.set_defaults(func=cmd_cover)
 
 
@@ -209,7 +212,7 @@ def _pool(source: Path, args: argparse.Namespace) -> tuple[list[Any], list[Any]]
         definition = GeneratedGame.read(path).definition()
         _err(f"profiling {definition.name}...")
         definitions.append(definition)
-        profiles.append(profile_game(definition, judge, maps=2, seed=args.seed))
+        profiles.append(profile_game(definition, judge, maps=args.probe_maps, seed=args.seed))
     return definitions, profiles
 
 
