@@ -6,7 +6,7 @@ import pytest
 
 from xent_envs.games import builtin_games
 from xent_envs.generation import from_builtin
-from xent_envs.generation.analysis import analyze
+from xent_envs.generation.analysis import analyze, unused_assignments
 from xent_envs.generation.describe import comment, reward_formula
 from xent_envs.lang import load
 
@@ -102,3 +102,14 @@ def test_the_card_of_a_two_seat_game():
     card = BUILTIN["Debate"].card
     assert card.players == ("black", "white")
     assert "zero-sum" in card.tags and card.reward.endswith("a zero-sum pair).")
+
+
+def test_unused_assignments_are_found_and_loops_are_left_alone():
+    program = load(
+        'assign(s=story(), t="a fixed text here")\nassign(p=first_n_tokens(s, 4))\n'
+        "assign(t=s)\nelicit(x, 5)\nassign(x1=x)\nreward(xed(t | x))"
+    )
+    # The first line's t is overwritten unread, but its s is read: the line stays.
+    assert unused_assignments(program) == [1, 4]
+    looped = load("beacon(flag_1)\nelicit(x, 3)\nassign(t=x)\nreplay(flag_1, 2)\nreward(xent(x))")
+    assert unused_assignments(looped) == []

@@ -9,7 +9,7 @@ import pytest
 
 from xent_envs.errors import ConfigError
 from xent_envs.generation import GeneratedGame, SamplerConfig, sample_game, sample_games
-from xent_envs.generation.analysis import SCORE_FUNCTIONS
+from xent_envs.generation.analysis import SCORE_FUNCTIONS, unused_assignments
 from xent_envs.lang import load
 
 SEEDS = range(400)
@@ -27,6 +27,7 @@ def test_every_sampled_program_passes_the_checker_and_the_static_rules(games):
             i.to_source() for i in load(game.canonical).instructions
         ]
         assert game.analysis.problems() == [], game.canonical
+        assert unused_assignments(game.program) == [], game.canonical
 
 
 def test_sampling_is_a_function_of_the_seed(games):

@@ -47,6 +47,7 @@ __all__ = [
     "Reward",
     "Term",
     "analyze",
+    "unused_assignments",
 ]
 
 #: The cross-entropy operators: a score is a signed, weighted sum of calls to these.
@@ -361,6 +362,35 @@ def _read_exprs(ins: Instruction, args: tuple[Expr, ...]) -> Iterator[Expr]:
         yield from (kw.value for kw in ins.kwargs)
     elif ins.name in ("ensure", "reward", "reveal"):
         yield from args
+
+
+def unused_assignments(program: Program) -> list[int]:
+    """Indices of ``assign`` instructions none of whose registers is read afterwards (before
+    being written again): dead code, and for a map text a generation paid for nothing.
+    Programs with ``replay`` loops read registers on earlier lines too: none is reported."""
+    instructions = program.instructions
+    if any(ins.name == "replay" for ins in instructions):
+        return []
+    dead = []
+    for index, ins in enumerate(instructions):
+        if ins.name != "assign":
+            continue
+        live = {kw.name for kw in ins.kwargs}
+        used = False
+        for later in instructions[index + 1 :]:
+            _, args = _split_player(later)
+            if any(live & reads(e) for e in _read_exprs(later, args)):
+                used = True
+                break
+            if later.name == "assign":
+                live -= {kw.name for kw in later.kwargs}
+            elif later.name == "elicit":
+                live -= {a.id for a in args if isinstance(a, Name)}
+            if not live:
+                break
+        if not used:
+            dead.append(index)
+    return dead
 
 
 def reads(expr: Expr) -> set[str]:

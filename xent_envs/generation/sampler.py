@@ -14,7 +14,9 @@ A sampled program has three parts:
    signed, weighted sum of ``xent``/``xed``/``nex``/``dex`` terms in which the move sits as a
    prefix, as the predicted text, or between a context and a target.
 
-Every choice comes from one ``Draw`` seeded with the sampler seed, so ``sample_game(seed)`` is
+Assignments nothing reads are then pruned (a story no term uses would cost a generation per
+map for nothing). Every choice comes from one ``Draw`` seeded with the sampler seed, so
+``sample_game(seed)`` is
 a pure function of ``seed`` and the ``SamplerConfig``. By construction every program passes
 the checker and the static playability rules (``Analysis.problems``); ``sample_game`` checks
 both and raises if a block ever breaks them (a bug, counted by the benchmark).
@@ -34,6 +36,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from xent_envs.errors import ConfigError, XentCheckError
+from xent_envs.generation.analysis import unused_assignments
 from xent_envs.generation.game import GeneratedGame
 from xent_envs.generation.grammar import (
     HELPERS,
@@ -47,6 +50,7 @@ from xent_envs.generation.grammar import (
     text_window,
     transform,
 )
+from xent_envs.lang import load
 from xent_envs.lang.names import MAIN_PLAYER
 
 __all__ = ["SEAT_TEMPLATES", "SamplerConfig", "sample_game", "sample_games"]
@@ -150,7 +154,7 @@ def sample_game(seed: int, config: SamplerConfig = DEFAULT_CONFIG) -> GeneratedG
             rule: a bug of the grammar (never expected; the benchmark counts them).
     """
     draw = Draw(seed, config.key())
-    lines = _program(draw, config)
+    lines = _pruned(_program(draw, config))
     origin = f"sample seed={seed}" + ("" if config == DEFAULT_CONFIG else f" config={config.key()}")
     game = GeneratedGame.from_lines(lines, origin)
     problems = game.analysis.problems()
@@ -167,6 +171,16 @@ def sample_games(
     for _ in range(n):
         game_seed = int(draw.rng.integers(0, 2**63 - 1))
         yield game_seed, sample_game(game_seed, config)
+
+
+def _pruned(lines: list[str]) -> list[str]:
+    """``lines`` without assignments nothing reads (a text source no term uses, a window
+    left aside), repeated until none is left: they would cost map generation for nothing."""
+    while True:
+        dead = set(unused_assignments(load("\n".join(lines))))
+        if not dead:
+            return lines
+        lines = [line for i, line in enumerate(lines) if i not in dead]
 
 
 def _program(draw: Draw, config: SamplerConfig) -> list[str]:
