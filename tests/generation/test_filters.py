@@ -132,3 +132,11 @@ def test_condense_is_playable_and_a_copy_game_is_not_on_the_real_judge(real_judg
     copy = game("assign(s=story())", "elicit(x, 16)", "reward(xed(s | x))")
     evaluation = evaluate(copy, real_judge, maps=1, early_stop=False)
     assert verdicts(evaluation)["trivial"] is False
+
+
+def test_search_probe_settings_are_checked():
+    from xent_envs.errors import ConfigError
+
+    for bad in ({"budget": 0}, {"batch_size": 0}, {"pool": "dictionary"}):
+        with pytest.raises(ConfigError, match="SearchProbe needs budget >= 1"):
+            SearchProbe(**bad)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -141,7 +141,6 @@ class Evaluation:
     name: str
     results: tuple[FilterResult, ...]
     profile: GameProfile | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -24,10 +24,12 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+
+from xent_envs.errors import ConfigError
 
 __all__ = [
     "COMMON_TOKENS",
@@ -48,6 +50,7 @@ __all__ = [
 #: Texts whose tokens a search always tries (frequent, neutral words).
 COMMON_TOKENS = (" the", " a", " and", " of", " to", " in", " is", " was", " it", ".", ",", "\n")
 _WORD = re.compile(r"\S+")
+_POOLS = ("words", "vocab", "mixed")
 #: Most steps one probe episode may take (failed ensures included); the env truncates after
 #: ten failures of one ensure, so this bound is never the one that stops a real game.
 MAX_EPISODE_STEPS = 64
@@ -150,6 +153,13 @@ class SearchProbe:
     batch_size: int = 16
     label: str = ""
 
+    def __post_init__(self) -> None:
+        if self.budget < 1 or self.batch_size < 1 or self.pool not in _POOLS:
+            raise ConfigError(
+                f"SearchProbe needs budget >= 1, batch_size >= 1 and a pool among "
+                f"{', '.join(_POOLS)}; got {self.budget}, {self.batch_size}, {self.pool!r}"
+            )
+
     @property
     def name(self) -> str:
         return self.label or f"search-{self.pool}-{self.budget}"
@@ -199,12 +209,12 @@ class SearchProbe:
     def _pool(self, env: Any, observation: str, rng: np.random.Generator) -> list[int]:
         """Candidate tokens, interleaved from the pool's sources, without repeats."""
         judge = env.unwrapped.judge
-        words = [
-            judge.encode(" " + w)[0]
+        encoded = [
+            judge.encode(" " + w)
             for text in visible_texts(observation).values()
             for w in _WORD.findall(text)
-            if judge.encode(" " + w)
         ]
+        words = [ids[0] for ids in encoded if ids]
         shuffled = [words[int(i)] for i in rng.permutation(len(words))]
         vocab = [int(t) for t in rng.integers(0, judge.vocab_size, size=64)]
         common = [t for text in COMMON_TOKENS for t in judge.encode(text)[:1]]
@@ -327,7 +337,6 @@ class MapRun:
     finished: dict[str, bool]
     requests: int
     tokens: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def mean(self, probe: str) -> float:
         values = self.returns[probe]
