@@ -113,3 +113,14 @@ def test_bad_arguments_are_config_errors(tmp_path):
         run("sample", "--n", "0", "--out", str(tmp_path))
     with pytest.raises(ConfigError, match="holds no games"):
         run("cover", str(tmp_path), "--k", "2", "--out", str(tmp_path / "s.json"), "--judge", TINY)
+
+
+def test_the_commands_plug_into_the_xent_envs_parser(tmp_path):
+    # What the CLI does once wired: add_commands(subparsers) in build_parser().
+    from xent_envs.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    add_commands(subparsers)
+    args = parser.parse_args(["sample", "--n", "2", "--out", str(tmp_path)])
+    assert args.func(args) == 0 and len(list(tmp_path.glob("*.xent"))) == 2

@@ -140,20 +140,21 @@ def _score_gloss(call: Call) -> str:
     }[call.func]
 
 
+_POSITIVE = {"xent": "xent", "nex": "xent", "xed": "xed", "dex": "xed"}
+
+
 def _term_gloss(term: Term) -> str:
+    """The term's reading without its sign: ``nex`` and ``dex`` read as ``xent`` and ``xed``
+    (their sign is said by the caller)."""
     if term.op not in SCORE_FUNCTIONS:
         return code(term.target)
-    call = term.call_text()
-    return gloss(_call_of(term)) + f" ({call})"
-
-
-def _call_of(term: Term) -> Call:
     arg = (
         term.target
         if term.prefix is None
         else BinOp("|", term.target, term.prefix, term.target.span)
     )
-    return Call(term.op, term.target.span, (arg,), term.target.span)
+    call = Call(_POSITIVE[term.op], term.target.span, (arg,), term.target.span)
+    return f"{gloss(call)} ({term.call_text()})"
 
 
 def _who(player: str) -> str:
@@ -213,13 +214,10 @@ def _role(player: str) -> str:
 def _sum_gloss(terms: tuple[Term, ...]) -> str:
     out = []
     for k, term in enumerate(terms):
+        negative = (term.coef < 0) != (term.op in ("nex", "dex"))
         magnitude = abs(term.coef)
         weight = "" if magnitude == 1 else f"{_number(magnitude)} times "
-        sign = (
-            ("minus " if term.coef < 0 else "")
-            if k == 0
-            else ("minus " if term.coef < 0 else "plus ")
-        )
+        sign = "minus " if negative else ("plus " if k else "")
         out.append(f"{sign}{weight}{_term_gloss(term)}")
     return ", ".join(out)
 

@@ -399,12 +399,10 @@ def run_map(
     requests = tokens = 0
     for probe in panel:
         episodes = random_episodes if isinstance(probe, RandomProbe) else 1
-        runs = [
-            play_episode(
-                env, probe, instance, rng, meter if isinstance(probe, RandomProbe) else None
-            )
-            for _ in range(episodes)
-        ]
+        # Searches are not metered: their score_actions branches fill the machine's cache, so
+        # their own steps would look cheaper than they are.
+        metered = None if isinstance(probe, SearchProbe) else meter
+        runs = [play_episode(env, probe, instance, rng, metered) for _ in range(episodes)]
         returns[probe.name] = [r.total for r in runs]
         finished[probe.name] = all(r.finished for r in runs)
         requests = max([requests, *(r.requests for r in runs)])
