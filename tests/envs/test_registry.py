@@ -489,3 +489,13 @@ def test_sync_and_async_vector_envs_play_the_same_version():
         assert terminated.all()
     assert played["sync"] == played["async"]
     assert played["sync"][0] == [3, 3]
+
+
+def test_an_unlisted_game_plays_by_id_but_is_not_listed_until_registered_listed():
+    space = register_game(source=echo(), name="Hidden", listed=False)
+    assert space.env_id in gym.registry and game_space("Hidden") is space
+    assert "Hidden" not in {s.name for s in list_games()}
+    register_game(source=echo(), name="Hidden")  # the same game, now listed
+    assert "Hidden" in {s.name for s in list_games()}
+    register_game(source=echo(), name="Hidden", listed=False)  # never unlists a listed game
+    assert "Hidden" in {s.name for s in list_games()}

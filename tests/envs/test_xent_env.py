@@ -16,7 +16,7 @@ from xent_envs.registration import game_space, list_games
 from xent_envs.wrappers import TextActions
 
 TINY = "tiny-random-gpt2"
-ALL_IDS = [space.env_id for space in list_games()] + ["xent/Random-v0"]
+ALL_IDS = [space.env_id for space in list_games()] + ["xent/Random-v0", "xent/Sampled-v0"]
 
 
 def play(env, seed, policy):

@@ -119,8 +119,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         if game_def is not None:
             from xent_envs.games import GameDef
 
-            # Identical re-registration is a no-op, so a spawned worker rebuilds the game.
-            register_game(GameDef.from_json(game_def))
+            # A spawned worker rebuilds the game from the spec (an identical registration is a
+            # no-op here); rebuilding never lists a game that its owner registered unlisted.
+            register_game(GameDef.from_json(game_def), listed=False)
         self.spaces: tuple[GameSpace, ...] = _game_spaces(game)
         self.vary = tuple(vary)
         self.split = split
