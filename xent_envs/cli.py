@@ -7,6 +7,9 @@
     xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
     xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
                    --out results/                evaluate agents; resumes or grows a run
+    xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
+                                                 pre-generate maps (resumable, --workers N)
+    xent-envs maps info pools/condense [--check] what a map pool holds
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps.sources import DEFAULT_TEXT_SOURCE
 
 if TYPE_CHECKING:
     from xent_envs.evaluation import EvalConfig
@@ -229,6 +233,7 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
         judge=args.judge,
         game_params=params,
         map_seeds=seeds,
+        text_source=args.text_source,
     )
 
 
@@ -264,7 +269,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xent-envs",
-        description="Xent games as Gymnasium environments: list, check, play, eval.",
+        description="Xent games as Gymnasium environments: list, check, play, eval, maps.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -329,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", default=DEFAULT_JUDGE, help=f"judge model (default {DEFAULT_JUDGE})")
     p.add_argument("--out", default="results", help="results folder (default results/)")
     p.add_argument(
+        "--text-source",
+        default=DEFAULT_TEXT_SOURCE,
+        metavar="SOURCE",
+        help="where map texts come from: stories (default), docs:PATH (your texts), or "
+        "pool:DIR (a pool from `xent-envs maps build`: instant resets)",
+    )
+    p.add_argument(
         "-O",
         "--agent-option",
         action="append",
@@ -356,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     from xent_envs.generation.commands import add_commands as add_generation_commands
 
     add_generation_commands(sub)
+    from xent_envs.maps.commands import add_commands as add_map_commands
+
+    add_map_commands(sub)
     return parser
 
 
