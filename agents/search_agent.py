@@ -18,6 +18,14 @@ candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
 The best move seen is played; ``last_details["expected_reward"]`` is what it should earn. A
 candidate the game refuses (``score_actions`` gives it ``-inf``, or no number) ranks below every
 legal one, so it is played only when every candidate was refused.
+
+**Budgets nest.** The candidates of a move form one stream that does not depend on the budget
+(batches of ``batch_size``, a generator seeded by the agent's seed and the move's number), and
+the budget only cuts it: with the same seed, the moves a budget of ``b`` evaluates are the first
+``b`` of those any larger budget evaluates. So on the first move of a map, the expected reward
+of the move played never decreases with the budget: ``SearchAgent(budget=1)``,
+``budget=4``, ``16``... are agents of known strength order, the ladder that
+:mod:`xent_envs.evaluation.validity` checks the suite against.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import numpy as np
 
 from agents.base import Agent, AgentError
 from xent_envs.errors import ConfigError
+from xent_envs.seeding import derive_seed
 
 __all__ = ["COMMON_WORDS", "SearchAgent"]
 
@@ -53,7 +62,8 @@ class SearchAgent(Agent):
         generate_tokens: tokens the judge writes after the observation to suggest related
             words (0 disables; one short generation per move).
         common_words: texts whose tokens are always candidates.
-        seed: seed of the sampling of candidates, used when ``reset`` gets no seed.
+        seed: seed of the sampling of candidates, used when ``reset`` gets no seed; each move
+            draws from its own generator, seeded by this seed and the move's number in the map.
     """
 
     name = "search"
@@ -79,10 +89,11 @@ class SearchAgent(Agent):
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.phrase: list[int] = []
+        self._move_number = 0
 
     def reset(self, env: Any = None, seed: int | None = None) -> None:
         super().reset(env, seed)
-        self.rng = np.random.default_rng(self.seed)
+        self._move_number = 0
 
     # -- scoring ----------------------------------------------------------------------------
     def _score(self, actions: list[list[int]]) -> list[float]:
@@ -132,7 +143,11 @@ class SearchAgent(Agent):
     # -- search -----------------------------------------------------------------------------
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
         max_tokens = max(1, int(info.get("max_tokens", 1)))
-        batch = min(self.batch_size, self.budget)
+        # A generator per move, and batches of batch_size whatever the budget: the candidate
+        # stream is then the same for every budget, which only cuts it (budgets nest).
+        self.rng = np.random.default_rng(derive_seed("search", self.seed, self._move_number))
+        self._move_number += 1
+        batch = self.batch_size
         seen: set[tuple[int, ...]] = set()
         best: tuple[list[int], float] | None = None
         remaining = self.budget
