@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Agent, AgentError
+from agents.base import Agent, AgentError, as_reward
 from xent_envs.errors import ConfigError
 from xent_envs.seeding import derive_seed
 
@@ -105,7 +105,7 @@ class SearchAgent(Agent):
             chunk = actions[start : start + self.batch_size]
             got = env.score_actions(chunk)
             self.count("score_calls")
-            rewards.extend(_as_reward(r) for r in got)
+            rewards.extend(as_reward(r) for r in got)
         self.count("evaluations", len(actions))
         return rewards
 
@@ -219,12 +219,3 @@ def _lengths(max_tokens: int) -> list[int]:
         out.append(n)
         n //= 2
     return out
-
-
-def _as_reward(value: Any) -> float:
-    """A candidate's reward as a float; a missing or NaN reward ranks last."""
-    try:
-        r = float(value)
-    except (TypeError, ValueError):
-        return -math.inf
-    return -math.inf if math.isnan(r) else r

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
 
 from agents import AgentError
-from agents.search_agent import SearchAgent, _as_reward
+from agents.base import as_reward
+from agents.search_agent import SearchAgent
 from xent_envs.errors import ConfigError
 
 from .conftest import TargetEnv
@@ -55,9 +57,9 @@ def test_search_needs_score_actions(codec):
 
 
 def test_missing_rewards_rank_last():
-    assert _as_reward(None) == -math.inf
-    assert _as_reward(float("nan")) == -math.inf
-    assert _as_reward("2.5") == 2.5
+    assert as_reward(None) == -math.inf
+    assert as_reward(float("nan")) == -math.inf
+    assert as_reward("2.5") == 2.5
 
 
 class RefusingEnv(TargetEnv):
@@ -128,7 +130,7 @@ def test_budgets_nest_so_more_budget_never_expects_less(max_tokens):
         runs[budget] = moves
     budgets = sorted(runs)
     for move in range(2):
-        for small, large in zip(budgets, budgets[1:]):
+        for small, large in itertools.pairwise(budgets):
             (seen, expected), (seen_large, expected_large) = runs[small][move], runs[large][move]
             assert seen_large[: len(seen)] == seen
             assert expected <= expected_large

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xent_envs.evaluation import MapError, MapRecord, MapSlot, RoundRecord, StepRecord, Timing
 from xent_envs.errors import ConfigError
+from xent_envs.evaluation import MapError, MapRecord, MapSlot, RoundRecord, StepRecord, Timing
 from xent_envs.evaluation.report import format_table
 from xent_envs.evaluation.scoring import leaderboard, normalise_map
 
