@@ -31,7 +31,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,10 +100,18 @@ def factories(settings: Settings) -> dict[str, Any]:
     return out
 
 
-def run(settings: Settings, log: Any = print) -> ValidityReport:
+def run(
+    settings: Settings, log: Any = print, agent_factories: Mapping[str, Any] | None = None
+) -> ValidityReport:
     """Play (or resume) every seed set, then check the ladder; writes the report files.
 
+    Args:
+        settings: what to run.
+        log: where notes go.
+        agent_factories: builders of the rungs by name (default: :func:`factories`).
+
     Raises:
+        ConfigError: budgets that do not increase from 1.
         KeyboardInterrupt: passed on after saying how to resume; every map saved is kept.
     """
     if list(settings.budgets) != sorted(set(settings.budgets)) or min(settings.budgets) < 1:
@@ -120,7 +128,7 @@ def run(settings: Settings, log: Any = print) -> ValidityReport:
             evaluate(
                 settings.config(k),
                 folder,
-                agent_factories=factories(settings),
+                agent_factories=agent_factories or factories(settings),
                 progress=settings.progress,
                 log=lambda msg: log(f"  {msg}"),
             )
