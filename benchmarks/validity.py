@@ -28,7 +28,6 @@ same command to resume).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -39,8 +38,8 @@ from typing import Any
 from agents.random_agent import RandomAgent
 from agents.search_agent import SearchAgent
 from xent_envs.errors import ConfigError, XentError
-from xent_envs.evaluation import AgentSpec, EvalConfig, MapRecord, ResultsStore, evaluate
-from xent_envs.evaluation.validity import ValidityReport, validity_report
+from xent_envs.evaluation import AgentSpec, EvalConfig
+from xent_envs.evaluation.validity import ValidityReport, evaluate_seed_sets, validity_report
 from xent_envs.files import atomic_write_json, atomic_write_text
 from xent_envs.judge.models import DEFAULT_JUDGE
 
@@ -78,19 +77,12 @@ class Settings:
             *(AgentSpec(f"search{b}", "search", {"budget": b}) for b in self.budgets),
         )
 
-    def config(self, seed_set: int) -> EvalConfig:
-        """The evaluation of seed set ``seed_set`` (0-based)."""
+    def config(self) -> EvalConfig:
+        """The evaluation of the first seed set (set K adds K - 1 to its seed)."""
         return EvalConfig(
-            agents=self.ladder(),
-            games=self.games,
-            maps=self.maps,
-            rounds=1,
-            seed=self.seed + seed_set,
+            agents=self.ladder(), games=self.games, maps=self.maps, rounds=1, seed=self.seed,
             judge=self.judge,
-        )
-
-    def folder(self, seed_set: int) -> Path:
-        return self.out / f"set-{seed_set + 1}"
+        )  # fmt: skip
 
 
 def factories(settings: Settings) -> dict[str, Any]:
@@ -118,33 +110,14 @@ def run(
         raise ConfigError(
             f"search budgets must increase from 1 or more, got {list(settings.budgets)}"
         )
-    sets: list[list[MapRecord]] = []
-    seconds: list[float] = []
-    for k in range(settings.seed_sets):
-        folder = settings.folder(k)
-        log(f"seed set {k + 1}/{settings.seed_sets} (seed {settings.seed + k}) -> {folder}")
-        start = time.perf_counter()
-        try:
-            evaluate(
-                settings.config(k),
-                folder,
-                agent_factories=agent_factories or factories(settings),
-                progress=settings.progress,
-                log=lambda msg: log(f"  {msg}"),
-            )
-        except KeyboardInterrupt:
-            saved = len(ResultsStore(folder).map_files())
-            log(
-                f"Interrupted in seed set {k + 1}: {saved} maps of it are saved in {folder} "
-                f"(and seed sets 1-{k} are complete); run the same command again to resume."
-                if k
-                else f"Interrupted in seed set 1: {saved} maps are saved in {folder}; run the "
-                "same command again to resume."
-            )
-            raise
-        seconds.append(time.perf_counter() - start)
-        data = json.loads((folder / "results.json").read_text())
-        sets.append([MapRecord.from_json(m) for m in data["maps"]])
+    played = evaluate_seed_sets(
+        settings.config(),
+        settings.out,
+        settings.seed_sets,
+        agent_factories=agent_factories or factories(settings),
+        progress=settings.progress,
+        log=log,
+    )
     ladder = [spec.name for spec in settings.ladder()]
     meta = {
         "Judge": f"`{settings.judge}`",
@@ -152,11 +125,11 @@ def run(
         "Seeds of the sets": ", ".join(str(settings.seed + k) for k in range(settings.seed_sets)),
         "Search budgets": ", ".join(map(str, settings.budgets)),
         "Rounds per map": 1,
-        "Wall time per seed set (s, this run; 0 when resumed from saved maps)": ", ".join(
-            f"{s:.0f}" for s in seconds
+        "Wall time per seed set (s; small when resumed from saved maps)": ", ".join(
+            f"{s:.0f}" for s in played.seconds
         ),
     }
-    report = validity_report(sets, ladder, threshold=settings.threshold, meta=meta)
+    report = validity_report(played.records, ladder, threshold=settings.threshold, meta=meta)
     atomic_write_text(settings.out / "validity.md", report.to_markdown())
     atomic_write_json(settings.out / "validity.json", report.to_json())
     if report.errors:

@@ -8,8 +8,14 @@ import math
 import pytest
 
 from xent_envs.errors import ConfigError
-from xent_envs.evaluation import MapError, MapRecord, MapSlot, RoundRecord
-from xent_envs.evaluation.validity import kendall_tau, spearman_rho, validity_report
+from xent_envs.evaluation import MapError, MapRecord, MapSlot, RoundRecord, StepRecord
+from xent_envs.evaluation.validity import (
+    first_rounds,
+    kendall_tau,
+    rounds_study,
+    spearman_rho,
+    validity_report,
+)
 
 LADDER = ("random", "s1", "s4")
 
@@ -137,3 +143,41 @@ def test_the_report_is_strict_json():
     report = validity_report([ladder_set({"Wall": [(0.0, 0.0, 0.0)]})], LADDER, meta={"Judge": "t"})
     data = json.loads(json.dumps(report.to_json(), allow_nan=False))
     assert data["checks"][0]["kendall"] == "nan" and data["meta"] == {"Judge": "t"}
+
+
+def rounds_rec(game, index, agent, scores, seconds=1.0):
+    steps = lambda k: (StepRecord("black", k, "obs", (1,), "m", 0.0, act_seconds=seconds),)  # noqa: E731
+    return MapRecord.of(
+        MapSlot(game, index, agent, 1, 2), {"black": agent}, status="ok",
+        round_scores=tuple(scores),
+        rounds=tuple(RoundRecord(k, s, steps(k)) for k, s in enumerate(scores)),
+    )  # fmt: skip
+
+
+def test_first_rounds_is_the_record_of_a_shorter_run():
+    record = rounds_rec("G", 0, "a", [1.0, 3.0, 2.0])
+    two = first_rounds(record, 2)
+    assert two.round_scores == (1.0, 3.0) and two.score == 3.0 and len(two.steps) == 2
+    assert first_rounds(record, 1).score == 1.0
+    assert first_rounds(record, 5) is record
+    failed = rec("G", 0, "a", 0.0, status="error")
+    assert first_rounds(failed, 1) is failed
+
+
+def test_rounds_study_measures_stability_and_cost_per_round_count():
+    # agent "late" learns in round 2: with one round the sets disagree, with two they agree
+    def run(first_of_x):
+        return [
+            rounds_rec("G", i, agent, scores)
+            for i in range(2)
+            for agent, scores in (("random", [0.0, 0.0]), ("x", [first_of_x, 2.0]),
+                                  ("late", [1.0, 5.0]))
+        ]  # fmt: skip
+
+    points = rounds_study([run(0.5), run(3.0)], ["random", "x", "late"], 2)
+    assert [p.rounds for p in points] == [1, 2]
+    assert points[0].tau == pytest.approx(1 / 3) and points[1].tau == 1.0
+    assert points[0].seconds_per_map == 3.0 and points[1].seconds_per_map == 6.0
+    assert points[1].scores[0] == pytest.approx({"random": 0.0, "x": 40.0, "late": 100.0})
+    with pytest.raises(ConfigError, match="two seed sets"):
+        rounds_study([run(0.5)], ["random", "x"], 2)

@@ -8,7 +8,8 @@ measures skill only if its scores rank such a ladder in order; a game whose scor
 rungs (every move struck out to nothing, a refused move scored like a legal one) or invert
 them does not.
 
-From the map records of one or more **seed sets** (runs on disjoint maps) this module computes:
+:func:`evaluate_seed_sets` plays a configuration on several **seed sets** (resumable runs on
+disjoint maps); from their map records this module computes:
 
 - per game (all seed sets pooled), each rung's mean normalised score, Spearman's rho and
   Kendall's tau against the true order, and whether the game ranks the ladder **in order**
@@ -30,17 +31,22 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from xent_envs.errors import ConfigError
+from xent_envs.evaluation.agent import AgentFactory
+from xent_envs.evaluation.config import EvalConfig
 from xent_envs.evaluation.json_record import json_value
 from xent_envs.evaluation.records import MapRecord
-from xent_envs.evaluation.scoring import MapTable, Normalisation, map_table
+from xent_envs.evaluation.scoring import MapTable, Normalisation, leaderboard, map_table
 
 #: numbers to rank: a sequence or a 1-D array
 Floats = Sequence[float] | np.ndarray
@@ -48,12 +54,86 @@ Floats = Sequence[float] | np.ndarray
 __all__ = [
     "GameCheck",
     "LadderError",
+    "RoundsPoint",
+    "SeedSets",
     "Stability",
     "ValidityReport",
+    "evaluate_seed_sets",
+    "first_rounds",
     "kendall_tau",
+    "rounds_study",
     "spearman_rho",
     "validity_report",
 ]
+
+
+@dataclass(frozen=True)
+class SeedSets:
+    """The records of one configuration played on several disjoint seed sets.
+
+    Attributes:
+        records: per seed set, its map records.
+        folders: per seed set, its results folder.
+        seconds: per seed set, the wall time of this call (small when resumed).
+    """
+
+    records: tuple[tuple[MapRecord, ...], ...]
+    folders: tuple[Path, ...]
+    seconds: tuple[float, ...]
+
+
+def evaluate_seed_sets(
+    config: EvalConfig,
+    out: str | Path,
+    seed_sets: int,
+    *,
+    agent_factories: Mapping[str, AgentFactory] | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> SeedSets:
+    """Play ``config`` on ``seed_sets`` disjoint sets of maps, each a resumable run in
+    ``out/set-K`` with run seed ``config.seed + K - 1``.
+
+    Map seeds are stable hashes of (run seed, game, map), so the sets share no map (the
+    reports check it from the instance ids). Everything :func:`evaluate` does carries over:
+    an interrupted call resumes where it stopped, failed maps are played again, more maps
+    or agents reuse every map saved.
+
+    Raises:
+        KeyboardInterrupt: passed on after ``log`` says which sets are complete and how to
+            resume; every map saved is kept.
+        ConfigError: fewer than one seed set, or what :func:`evaluate` raises.
+    """
+    from xent_envs.evaluation.runner import evaluate
+    from xent_envs.evaluation.store import ResultsStore
+
+    if seed_sets < 1:
+        raise ConfigError(f"seed_sets must be at least 1, got {seed_sets}")
+    note = log or (lambda _msg: None)
+    records, folders, seconds = [], [], []
+    for k in range(seed_sets):
+        folder = Path(out) / f"set-{k + 1}"
+        seeded = dataclasses.replace(config, seed=config.seed + k)
+        note(f"seed set {k + 1}/{seed_sets} (seed {seeded.seed}) -> {folder}")
+        start = time.perf_counter()
+        try:
+            evaluate(
+                seeded, folder, agent_factories=agent_factories, progress=progress,
+                log=lambda msg: note(f"  {msg}"),
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            saved = len(ResultsStore(folder).map_files())
+            done = f" (and seed sets 1-{k} are complete)" if k else ""
+            note(
+                f"Interrupted in seed set {k + 1}: {saved} maps of it are saved in {folder}"
+                f"{done}; run the same command again to resume."
+            )
+            raise
+        seconds.append(time.perf_counter() - start)
+        data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        records.append(tuple(MapRecord.from_json(m) for m in data["maps"]))
+        folders.append(folder)
+    return SeedSets(tuple(records), tuple(folders), tuple(seconds))
 
 
 def _ranks(values: Floats) -> np.ndarray:
@@ -364,6 +444,85 @@ def validity_report(
 
 def _num(x: float | None, digits: int = 1) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def first_rounds(record: MapRecord, rounds: int) -> MapRecord:
+    """``record`` as if its map had been played for its first ``rounds`` rounds only.
+
+    A round is played before the next one is seen, so this is exactly what a run with
+    fewer rounds would have recorded (its score is the best of those rounds); one run with
+    many rounds answers "how many rounds are enough" for every smaller number. A failed map
+    stays failed.
+    """
+    if record.status != "ok" or len(record.round_scores) <= rounds:
+        return record
+    return dataclasses.replace(
+        record,
+        round_scores=record.round_scores[:rounds],
+        rounds=tuple(r for r in record.rounds if r.round < rounds),
+        truncation_reason=None,
+    )
+
+
+@dataclass(frozen=True)
+class RoundsPoint:
+    """What ``rounds`` rounds per map buy and cost.
+
+    Attributes:
+        rounds: rounds per map.
+        tau: Kendall's tau between the two seed sets' overall rankings of the agents.
+        game_tau: the mean over games of the per-game tau.
+        seconds_per_map: mean wall time of one map's moves, all agents together (their
+            thinking and the env's steps; map texts and resets aside).
+        scores: per seed set, each agent's leaderboard score.
+    """
+
+    rounds: int
+    tau: float
+    game_tau: float
+    seconds_per_map: float
+    scores: tuple[Mapping[str, float], ...]
+
+
+def rounds_study(
+    sets: Sequence[Sequence[MapRecord]], agents: Sequence[str], max_rounds: int
+) -> list[RoundsPoint]:
+    """For 1 to ``max_rounds`` rounds per map (see :func:`first_rounds`), how stable the
+    ranking of ``agents`` is between the first two seed sets and what a map costs.
+
+    Raises:
+        ConfigError: fewer than two seed sets or agents.
+    """
+    if len(sets) < 2 or len(agents) < 2:
+        raise ConfigError("a rounds study needs two seed sets and at least two agents")
+    points = []
+    for r in range(1, max_rounds + 1):
+        cut = [[first_rounds(rec, r) for rec in records] for records in sets[:2]]
+        boards = [leaderboard(records, agents, n_boot=1) for records in cut]
+        overall = [[next(x.score for x in b.rows if x.agent == a) for a in agents] for b in boards]
+        games = [g for g in boards[0].games if g in boards[1].games]
+        per_game = [
+            _tau_or_zero(*[[next(x.per_game[g] for x in b.rows if x.agent == a) for a in agents]
+                           for b in boards])
+            for g in games
+        ]  # fmt: skip
+        cost: dict[tuple[int, str, int], float] = {}
+        for k, records in enumerate(cut):
+            for rec in records:
+                key = (k, rec.game, rec.map)
+                cost[key] = cost.get(key, 0.0) + sum(
+                    step.act_seconds + step.step_seconds for step in rec.steps
+                )
+        points.append(
+            RoundsPoint(
+                rounds=r,
+                tau=_tau_or_zero(*overall),
+                game_tau=float(np.mean(per_game)) if per_game else math.nan,
+                seconds_per_map=float(np.mean(list(cost.values()))) if cost else math.nan,
+                scores=tuple(dict(zip(agents, row)) for row in overall),
+            )
+        )
+    return points
 
 
 def _markdown(report: ValidityReport) -> str:
