@@ -65,7 +65,7 @@ def test_write_reports(tmp_path):
     assert "- Normalisation shown: `baseline` (baseline: `random`)" in report
     assert "normalised between the baseline (`random`: 0) and the best agent" in report
     # every map counts, all-negative game B included; A #2 was played by nobody
-    assert "Maps left out of the score (no agent played them): A #2." in report
+    assert "Maps left out of the score (no agent completed a round): A #2." in report
     assert data["leaderboard"]["normalisation"] == "baseline"
     assert data["leaderboard"]["rows"][0]["per_game"] == {"A": 100.0, "B": 100.0}
     assert "## Rounds" not in report  # one round per map: no learning curve to show
@@ -85,7 +85,7 @@ def test_reference_normalisation_is_named_and_leaves_out_maps_whose_best_is_zero
     assert "- Normalisation shown: `reference`" in report
     assert "divided by the absolute best score" in report
     assert (
-        "Maps left out of the score (no agent played them, or their best score is 0): A #2, B #1."
+        "Maps left out of the score (no agent completed a round, or their best score is 0): A #2, B #1."
         in report
     )
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from xent_envs.errors import ConfigError
 from xent_envs.evaluation import MapError, MapRecord, MapSlot, RoundRecord, StepRecord, Timing
 from xent_envs.evaluation.report import format_table
-from xent_envs.evaluation.scoring import leaderboard, normalise_map
+from xent_envs.evaluation.scoring import completed_rounds, leaderboard, map_score, normalise_map
 
 
 def rec(game, index, agent, score, status="ok", moves=2, act=1.0, tokens=10):
@@ -223,3 +223,26 @@ def test_agent_order_breaks_ties_and_lists_agents_without_records():
     assert [r.agent for r in board.rows] == ["y", "x", "z"]
     z = board.rows[2]
     assert z.score == -100.0 and z.maps == 0 and math.isnan(z.raw_bits)  # no record: the floor
+
+
+def test_a_round_cut_by_the_ensure_limit_is_not_a_score():
+    """The env lists the cut round with 0 bits: an agent whose only legal round lost bits,
+    or that never made a legal move, must not rank above one that played legal moves."""
+
+    def cut(index, agent, scores, reason="line 5 failed 10 times in a row: ensure(...)"):
+        return MapRecord.of(MapSlot("A", index, agent, 1, 2), {"black": agent}, status="ok",
+                            round_scores=tuple(scores), truncation_reason=reason,
+                            rounds=tuple(RoundRecord(k, s) for k, s in enumerate(scores)))  # fmt: skip
+
+    records = [
+        rec("A", 0, "random", -3.0), cut(0, "x", [-2.0, 0.0]), cut(0, "never", [0.0]),
+        rec("A", 1, "random", -3.0), rec("A", 1, "x", -1.0), cut(1, "never", [0.0]),
+    ]  # fmt: skip
+    assert map_score(records[1]) == -2.0 and map_score(records[2]) is None
+    assert completed_rounds(records[1]) == (-2.0,)
+    rows = {r.agent: r for r in leaderboard(records, n_boot=10).rows}
+    assert rows["x"].per_game["A"] == pytest.approx(100.0)
+    assert rows["never"].per_game["A"] == -100.0  # failed both maps: the floor
+    assert (rows["never"].maps, rows["never"].failed, rows["never"].errors) == (2, 2, 0)
+    assert math.isnan(rows["never"].raw_bits) and rows["x"].raw_bits == pytest.approx(-1.5)
+    assert rows["x"].per_round == pytest.approx((100.0,))  # the cut round is no point

@@ -119,7 +119,7 @@ def test_shared_maps_are_counted_and_failed_maps_listed():
     assert "- seed set 2, G map 0, `s1`: AgentError: boom" in text
 
 
-def test_a_game_where_every_rung_fails_every_ensure_cannot_rank_the_ladder():
+def test_a_game_where_no_rung_beats_the_baseline_cannot_rank_the_ladder():
     report = validity_report([ladder_set({"Wall": [(0.0, 0.0, 0.0)] * 2})], LADDER)
     (check,) = report.checks
     assert not check.in_order and check.flat_maps == 2 and check.means == (0.0, 0.0, 0.0)

@@ -158,8 +158,8 @@ def markdown_report(
     ]
     if board.unscored_maps:
         listed = ", ".join(f"{g} #{m}" for g, m in board.unscored_maps)
-        why = "no agent played them" if board.normalisation == "baseline" else (
-            "no agent played them, or their best score is 0"
+        why = "no agent completed a round" if board.normalisation == "baseline" else (
+            "no agent completed a round, or their best score is 0"
         )  # fmt: skip
         parts += ["", f"Maps left out of the score ({why}): {listed}."]
     if board.flat_maps:

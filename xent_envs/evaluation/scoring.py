@@ -1,7 +1,11 @@
 """Leaderboard scores from map records.
 
-1. A map's **raw score** for an agent is its best round, in bits (the reference benchmark's
-   convention; the sum of rounds is the RL return, not a leaderboard score).
+1. A map's **raw score** for an agent is its best *completed* round, in bits (the reference
+   benchmark's convention; the sum of rounds is the RL return, not a leaderboard score)
+   (:func:`map_score`). A round cut short by the game (the same ``ensure`` failed ten times
+   in a row, or the step limit) is not completed: the env reports 0 bits for it, which would
+   rank an agent that never made a legal move above one whose legal moves lost bits. A map
+   with no completed round has **failed**, like a map whose agent raised.
 2. Each map is **normalised**, so that every map weighs the same whatever its game pays.
 
    ``"baseline"`` (the default): ``100 * (score - base) / (best - base)``, clipped to
@@ -24,10 +28,11 @@
    with its site. It depends on the sign and offset of a game's bits, and a map whose best
    score is 0 cannot be normalised: it is left out (``unscored_maps``).
 
-   A map an agent failed to play (its agent raised, or it has no record) gets the lowest score
-   the normalisation gives (-100 for ``"baseline"``; for ``"reference"`` the lowest score on
-   the map, and at most 0), and is left out of its raw bits; ``errors`` counts them. A map
-   that no agent could play is left out for everyone (``unscored_maps``).
+   A map an agent failed (its agent raised, no round completed, or no record) gets the
+   lowest score the normalisation gives (-100 for ``"baseline"``; for ``"reference"`` the
+   lowest score on the map, and at most 0), and is left out of its raw bits; ``errors`` and
+   ``failed`` count them. A map that no agent could play is left out for everyone
+   (``unscored_maps``).
 3. Normalised scores are **averaged over maps, then over games** (every game weighs the same).
    Raw bits are averaged the same way.
 4. **Rounds**: each round's score is normalised like the map's (same ``base`` and ``best``) and
@@ -59,7 +64,9 @@ __all__ = [
     "Leaderboard",
     "MapTable",
     "Normalisation",
+    "completed_rounds",
     "leaderboard",
+    "map_score",
     "map_table",
     "normalise_map",
 ]
@@ -78,6 +85,23 @@ _CONVENTIONS = {
     "reference": "map score = best round; normalised per map 100*score/|best| (the reference "
     "engine's; maps whose best is 0 left out); mean over maps then games",
 }
+
+
+def completed_rounds(record: MapRecord) -> tuple[float, ...]:
+    """The scores of the rounds ``record``'s agent completed: all of them, but the last when
+    the game cut the episode short (the env still lists that round, with what it paid so
+    far, usually 0). A failed map has none."""
+    if record.status != "ok":
+        return ()
+    scores = tuple(record.round_scores)
+    return scores[:-1] if record.truncation_reason is not None else scores
+
+
+def map_score(record: MapRecord) -> float | None:
+    """A map's score for the leaderboard: its best completed round, or None when the map
+    failed (the agent raised, or no round was completed)."""
+    scores = completed_rounds(record)
+    return max(scores) if scores else None
 
 
 def _check(normalisation: str) -> None:
@@ -208,7 +232,7 @@ def map_table(
     flat: list[tuple[str, int]] = []
     order = {g: i for i, g in enumerate(games)}
     for (game, index), mine in sorted(by_map.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
-        scores = {a: (mine[a].score if a in mine else None) for a in agents}
+        scores = {a: (map_score(mine[a]) if a in mine else None) for a in agents}
         scale = _scale(scores, normalisation, baseline)
         normed = normalise_map(scores, normalisation, baseline)
         if scale is None or normed is None:
@@ -221,7 +245,7 @@ def map_table(
         per_round: list[list[float]] = []
         for a in agents:
             rec = mine.get(a)
-            played = rec.round_scores if rec is not None and rec.status == "ok" else ()
+            played = completed_rounds(rec) if rec is not None else ()
             per_round.append([scale.transform(s) for s in played])
         round_rows[game].append(per_round)
     normalised = {
@@ -257,7 +281,8 @@ class AgentResult:
         score: mean normalised score over maps then games (nan when no map could be scored).
         ci_low, ci_high: its bootstrap interval.
         raw_bits: mean best-round score in bits (nan when no map was played).
-        maps: maps played to the end; ``errors``: maps where the agent raised.
+        maps: maps played to the end; ``errors``: maps where the agent raised;
+            ``failed``: maps played to the end without a completed round.
         seconds_per_move, tokens_per_move: the agent's cost.
         per_game: mean normalised score per game; ``per_game_bits`` the same in bits.
         per_round: mean normalised score of round 1, 2, ... (over maps, then games): the
@@ -279,6 +304,7 @@ class AgentResult:
     per_game_bits: dict[str, float] = field(default_factory=dict)
     per_round: tuple[float, ...] = ()
     per_round_best: tuple[float, ...] = ()
+    failed: int = 0
 
 
 @dataclass(frozen=True)
@@ -363,8 +389,9 @@ def leaderboard(
     games = list(table.games)
     bits: dict[str, dict[str, list[float]]] = {g: {a: [] for a in names} for g in games}
     for r in records:
-        if r.score is not None and r.agent in bits[r.game]:
-            bits[r.game][r.agent].append(float(r.score))
+        score = map_score(r)
+        if score is not None and r.agent in bits[r.game]:
+            bits[r.game][r.agent].append(score)
 
     per_game = table.game_means()
     overall = (
@@ -393,6 +420,7 @@ def leaderboard(
                 raw_bits=_mean(game_bits.values()),
                 maps=len(ok),
                 errors=sum(1 for r in mine if r.status == "error"),
+                failed=sum(1 for r in ok if map_score(r) is None),
                 seconds_per_move=act / moves if moves else math.nan,
                 tokens_per_move=tokens / moves if moves else math.nan,
                 per_game={g: float(per_game[g][j]) if g in per_game else math.nan for g in games},

@@ -46,7 +46,13 @@ from xent_envs.evaluation.agent import AgentFactory
 from xent_envs.evaluation.config import EvalConfig
 from xent_envs.evaluation.json_record import json_value
 from xent_envs.evaluation.records import MapRecord
-from xent_envs.evaluation.scoring import MapTable, Normalisation, leaderboard, map_table
+from xent_envs.evaluation.scoring import (
+    MapTable,
+    Normalisation,
+    leaderboard,
+    map_score,
+    map_table,
+)
 
 #: numbers to rank: a sequence or a 1-D array
 Floats = Sequence[float] | np.ndarray
@@ -198,7 +204,8 @@ class GameCheck:
         spearman: Spearman's rho between ``means`` and the true order.
         kendall: Kendall's tau-b between ``means`` and the true order.
         in_order: every rung scores strictly above the one below it.
-        maps: maps scored (all seed sets).
+        maps: maps scored (all seed sets); a map where no rung completed a round (every
+            move refused, say) cannot be scored.
         flat_maps: maps where no rung beat the baseline.
         errors: maps a rung failed to play.
         inversions: adjacent rungs out of order or tied, as ``"s4 >= s16"``.
@@ -305,10 +312,9 @@ def _check_game(game: str, table: MapTable, records: Sequence[MapRecord]) -> Gam
     )
     bits = []
     for agent in ladder:
-        scores = [
-            r.score for r in records if r.game == game and r.agent == agent and r.score is not None
-        ]
-        bits.append(float(np.mean(scores)) if scores else math.nan)
+        scores = [map_score(r) for r in records if r.game == game and r.agent == agent]
+        played = [x for x in scores if x is not None]
+        bits.append(float(np.mean(played)) if played else math.nan)
     true_order = list(range(len(ladder)))
     finite = all(math.isfinite(m) for m in means)
     inversions = tuple(
@@ -454,6 +460,8 @@ def first_rounds(record: MapRecord, rounds: int) -> MapRecord:
     many rounds answers "how many rounds are enough" for every smaller number. A failed map
     stays failed.
     """
+    # A round the game cut short ends the episode: it is the last one, so a shorter run
+    # either ends before it (truncation dropped) or keeps it (the record as it is).
     if record.status != "ok" or len(record.round_scores) <= rounds:
         return record
     return dataclasses.replace(
@@ -542,6 +550,8 @@ def _markdown(report: ValidityReport) -> str:
     ]
     for c in report.checks:
         verdict = "yes" if c.in_order else "**no**: " + ", ".join(c.inversions)
+        if not c.maps:
+            verdict = "**no**: no rung completed a round on any map"
         lines.append(
             f"| {c.game} | " + " | ".join(_num(m) for m in c.means)
             + f" | {_num(c.spearman, 2)} | {_num(c.kendall, 2)} | {verdict} | {c.maps} |"
