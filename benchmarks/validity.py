@@ -28,10 +28,11 @@ same command to resume).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class Settings:
         out: the benchmark's folder (one results folder per seed set inside).
         threshold: the Kendall tau that "maps needed" aims at.
         progress: show progress bars.
+        game_params: per game, fixed parameters (to try a game's parameters on the ladder).
     """
 
     judge: str = DEFAULT_JUDGE
@@ -69,6 +71,7 @@ class Settings:
     out: Path = Path("results/validity")
     threshold: float = 0.9
     progress: bool = True
+    game_params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def ladder(self) -> tuple[AgentSpec, ...]:
         """The rungs, weakest first."""
@@ -81,7 +84,7 @@ class Settings:
         """The evaluation of the first seed set (set K adds K - 1 to its seed)."""
         return EvalConfig(
             agents=self.ladder(), games=self.games, maps=self.maps, rounds=1, seed=self.seed,
-            judge=self.judge,
+            judge=self.judge, game_params=self.game_params,
         )  # fmt: skip
 
 
@@ -125,6 +128,7 @@ def run(
         "Seeds of the sets": ", ".join(str(settings.seed + k) for k in range(settings.seed_sets)),
         "Search budgets": ", ".join(map(str, settings.budgets)),
         "Rounds per map": 1,
+        "Game parameters": json.dumps(settings.game_params) if settings.game_params else "defaults",
         "Wall time per seed set (s; small when resumed from saved maps)": ", ".join(
             f"{s:.0f}" for s in played.seconds
         ),
@@ -155,6 +159,14 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument("--out", default="results/validity", help="folder (default results/validity)")
     p.add_argument("--threshold", type=float, default=0.9, help="tau aimed at (default 0.9)")
     p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="GAME.NAME=VALUE",
+        help="a fixed game parameter (VALUE is JSON, else a string), e.g. Fresh.coherence=0.1",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -172,7 +184,19 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
         budgets = tuple(int(b) for b in _list(args.budgets))
     except ValueError:
         p.error(f"--budgets must be comma-separated integers, got {args.budgets!r}")
+    params: dict[str, dict[str, Any]] = {}
+    for item in args.param:
+        key, sep, raw = item.partition("=")
+        game, dot, name = key.partition(".")
+        if not (sep and dot and game and name):
+            p.error(f"--param must look like GAME.NAME=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        params.setdefault(game, {})[name] = value
     return Settings(
+        game_params=params,
         judge=args.judge,
         games=_list(args.games),
         maps=args.maps,
