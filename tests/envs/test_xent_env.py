@@ -69,7 +69,9 @@ def test_every_game_pays_what_its_program_promises(name, tiny_judge):
         return moves[1] if player == "white" or register == "x2" else moves[0]
 
     opponents = {"white": lambda obs, info: scripted("white", info["register"])}
-    env = TextActions(gym.make(f"xent/{name}-v0", judge=tiny_judge, rounds=2, opponents=opponents))
+    env = TextActions(
+        gym.make(game_space(name).env_id, judge=tiny_judge, rounds=2, opponents=opponents)
+    )
     _, info = env.reset(seed=5)
     rewards, done = [], False
     while not done:
@@ -188,7 +190,7 @@ def test_step_after_the_end_needs_reset():
 
 
 def test_score_actions_predicts_the_step_reward():
-    env = gym.make("xent/Synthesize-v0", judge=TINY)
+    env = gym.make(game_space("Synthesize").env_id, judge=TINY)
     _, _info = env.reset(seed=3)
     candidates = [[100, 200], [300], [], [10**9], list(range(400, 460))]
     predicted = env.unwrapped.score_actions(candidates)
@@ -295,7 +297,7 @@ def test_vector_envs_run(mode):
 
 
 def test_score_actions_plays_the_other_seats_like_step():
-    env = gym.make("xent/Debate-v0", judge=TINY)
+    env = gym.make(game_space("Debate").env_id, judge=TINY)
     candidates = [[100, 200, 300], [400]]
     env.reset(seed=2)
     predicted = env.unwrapped.score_actions(candidates)
