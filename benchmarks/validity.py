@@ -1,11 +1,14 @@
 """Validity benchmark: does the suite rank a ladder of agents of known strength in order, on
 every game, and does the ranking hold on fresh maps?
 
-The ladder, weakest first: ``random``, then ``SearchAgent`` with evaluation budgets 1, 4, 16,
-64, 256 (``--budgets``). Search budgets nest (a smaller budget evaluates a prefix of what a
-larger one evaluates, see ``agents/search_agent.py``), so on a map's first move a rung never
-expects less than the rung below it: the true order is known. Each rung plays one round per
-map (in-context rounds would let later moves differ and break the nesting).
+The ladder, weakest first: ``random``, then ``SearchAgent`` with evaluation budgets 4, 16, 64,
+256 (``--budgets``). Search budgets nest (a smaller budget evaluates a prefix of what a larger
+one evaluates, see ``agents/search_agent.py``), so on a map's first move a rung never expects
+less than the rung below it: the true order is known. Budget 1 is not a rung by default: it
+verifies nothing (its move is its first candidate token, unscored), so whether it beats
+``random`` depends on the game, not on skill (on the real judge it played below random on
+Condense, Debate and Alethiometer). Each rung plays one round per map (in-context rounds would
+let later moves differ and break the nesting).
 
 Each seed set is one evaluation run in ``OUT/set-K`` (run seed ``--seed + K``), on maps
 disjoint from the other sets' (checked: the report warns about any map two sets share). The
@@ -66,7 +69,7 @@ class Settings:
     games: tuple[str, ...] = ()
     maps: int = 2
     seed_sets: int = 2
-    budgets: tuple[int, ...] = (1, 4, 16, 64, 256)
+    budgets: tuple[int, ...] = (4, 16, 64, 256)
     seed: int = 0
     out: Path = Path("results/validity")
     threshold: float = 0.9
@@ -154,7 +157,7 @@ def parse(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument("--games", default="", help="comma-separated games (default: all)")
     p.add_argument("--maps", type=int, default=2, help="maps per game per seed set (default 2)")
     p.add_argument("--seed-sets", type=int, default=2, help="disjoint seed sets (default 2)")
-    p.add_argument("--budgets", default="1,4,16,64,256", help="search budgets of the ladder")
+    p.add_argument("--budgets", default="4,16,64,256", help="search budgets of the ladder")
     p.add_argument("--seed", type=int, default=0, help="seed of the first set (default 0)")
     p.add_argument("--out", default="results/validity", help="folder (default results/validity)")
     p.add_argument("--threshold", type=float, default=0.9, help="tau aimed at (default 0.9)")

@@ -1,8 +1,8 @@
 """Is the suite measuring skill? Its scores checked against a ladder of agents of known strength.
 
 A **ladder** is a list of agents whose true order is known, weakest first. The reference one
-(``benchmarks/validity.py``) is ``random``, then ``SearchAgent`` with evaluation budgets 1, 4,
-16, 64, 256: budgets nest (a smaller budget evaluates a prefix of a larger one's candidates),
+(``benchmarks/validity.py``) is ``random``, then ``SearchAgent`` with evaluation budgets 4, 16,
+64, 256: budgets nest (a smaller budget evaluates a prefix of a larger one's candidates),
 so on every map a rung's move is expected to earn at least what the rung below it earns. A game
 measures skill only if its scores rank such a ladder in order; a game whose scores tie the
 rungs (every move struck out to nothing, a refused move scored like a legal one) or invert
