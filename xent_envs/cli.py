@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xent_envs.evaluation.scoring import DEFAULT_BASELINE, NORMALISATIONS
 from xent_envs.judge.models import DEFAULT_JUDGE
 from xent_envs.maps.sources import DEFAULT_TEXT_SOURCE
 
@@ -249,6 +250,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             resume=not args.no_resume,
             progress=not args.quiet,
             log=lambda msg: print(msg, file=sys.stderr),
+            normalisation=args.normalisation,
+            baseline=args.baseline,
         )
     except KeyboardInterrupt:
         saved = len(ResultsStore(args.out).map_files())
@@ -361,6 +364,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-resume",
         action="store_true",
         help="refuse a results folder that already holds maps of this configuration",
+    )
+    p.add_argument(
+        "--normalisation",
+        choices=NORMALISATIONS,
+        default=NORMALISATIONS[0],
+        help="how each map's score is normalised: baseline (default: 0 = the baseline agent, "
+        "100 = the map's best; every map counts) or reference (the reference engine's "
+        "score/|best|)",
+    )
+    p.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        metavar="AGENT",
+        help=f"the agent scored 0 on every map (default {DEFAULT_BASELINE}; when it is not "
+        "in the run, the worst agent of each map)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)

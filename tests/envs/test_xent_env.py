@@ -79,7 +79,9 @@ def test_every_game_pays_what_its_program_promises(name, tiny_judge):
         for seat in seats
         if seat != "black"
     }
-    env = TextActions(gym.make(f"xent/{name}-v0", judge=tiny_judge, rounds=2, opponents=opponents))
+    env = TextActions(
+        gym.make(game_space(name).env_id, judge=tiny_judge, rounds=2, opponents=opponents)
+    )
     _, info = env.reset(seed=5)
     rewards, done = [], False
     while not done:
@@ -198,7 +200,7 @@ def test_step_after_the_end_needs_reset():
 
 
 def test_score_actions_predicts_the_step_reward():
-    env = gym.make("xent/Synthesize-v0", judge=TINY)
+    env = gym.make(game_space("Synthesize").env_id, judge=TINY)
     _, _info = env.reset(seed=3)
     candidates = [[100, 200], [300], [], [10**9], list(range(400, 460))]
     predicted = env.unwrapped.score_actions(candidates)
@@ -305,7 +307,7 @@ def test_vector_envs_run(mode):
 
 
 def test_score_actions_plays_the_other_seats_like_step():
-    env = gym.make("xent/Debate-v0", judge=TINY)
+    env = gym.make(game_space("Debate").env_id, judge=TINY)
     candidates = [[100, 200, 300], [400]]
     env.reset(seed=2)
     predicted = env.unwrapped.score_actions(candidates)
@@ -336,12 +338,12 @@ def test_action_space_is_as_long_as_the_largest_budget(kwargs, expected):
 
 
 def test_info_after_a_step_says_which_seat_moved():
-    env = gym.make("xent/Debate-v0", judge=TINY, seat="white")
+    env = gym.make("xent/Debate-v1", judge=TINY, seat="white")
     obs, info = env.reset(seed=1)
     assert info["player"] == info["seat"] == "white" and "Write y in at most" in obs
     _, reward, terminated, _, info = env.step([100, 200])
     assert info["moved_seat"] == "white" and terminated
-    black = gym.make("xent/Debate-v0", judge=TINY, opponents={"white": lambda o, i: [100, 200]})
+    black = gym.make("xent/Debate-v1", judge=TINY, opponents={"white": lambda o, i: [100, 200]})
     black.reset(seed=1)
     _, black_reward, *_ = black.step(XentEnv("Debate", judge=TINY).judge.encode(_echo(env)))
     assert black_reward == pytest.approx(-reward, abs=1e-9)
@@ -383,7 +385,7 @@ def test_refused_candidates_score_minus_inf_and_never_outrank_legal_moves(tiny_j
 
 
 def test_score_actions_at_a_non_final_elicit_plays_the_round_with_the_baseline():
-    env = gym.make("xent/Horizon-v0", judge=TINY)
+    env = gym.make("xent/Horizon-v1", judge=TINY)
     candidate = [1000, 2000]
     env.reset(seed=5)  # a map where the baseline's second step passes the ensure
     (predicted,) = env.unwrapped.score_actions([candidate])

@@ -97,7 +97,7 @@ def test_every_truncated_id_is_refused(played):
 
 def test_an_id_of_another_game_is_refused(played, tiny_judge):
     env, _, _ = played
-    _, debate = gym.make("xent/Debate-v0", judge=tiny_judge).reset(seed=0)
+    _, debate = gym.make("xent/Debate-v1", judge=tiny_judge).reset(seed=0)
     with pytest.raises(ConfigError, match="is a map of Debate; this env plays Condense"):
         env.reset(options={"instance": debate["instance_id"]})
     with pytest.raises(ConfigError, match="is not a game of xent/Condense-v0"):

@@ -31,7 +31,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import RunConflictError, UnknownNameError, unknown_name
+from xent_envs.errors import ConfigError, RunConflictError, UnknownNameError, unknown_name
 from xent_envs.evaluation.agent import (
     Agent,
     AgentFactory,
@@ -43,7 +43,13 @@ from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_map
 from xent_envs.evaluation.records import MapRecord, MapSlot
 from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
-from xent_envs.evaluation.scoring import Leaderboard, leaderboard
+from xent_envs.evaluation.scoring import (
+    DEFAULT_BASELINE,
+    NORMALISATIONS,
+    Leaderboard,
+    Normalisation,
+    leaderboard,
+)
 from xent_envs.evaluation.store import ResultsStore
 from xent_envs.maps import MapSource, resolve_text_source, source_token
 
@@ -104,6 +110,8 @@ def evaluate(
     reports: bool = True,
     log: Callable[[str], None] | None = None,
     lock_timeout: float = 0.0,
+    normalisation: Normalisation = "baseline",
+    baseline: str | None = DEFAULT_BASELINE,
 ) -> Leaderboard:
     """Run (or resume, or grow) the evaluation ``config`` into the folder ``out``.
 
@@ -119,6 +127,9 @@ def evaluate(
         reports: write ``results.json``, ``report.md`` and ``leaderboard.png`` at the end.
         log: where to print notes (resumed maps, skipped files, errors); default: nowhere.
         lock_timeout: seconds to wait for another evaluation writing to ``out`` to finish.
+        normalisation: how the leaderboard normalises maps: ``"baseline"`` (default) or
+            ``"reference"`` (:mod:`~xent_envs.evaluation.scoring`); it changes no map played.
+        baseline: the agent scored 0 on every map with ``"baseline"`` (when in the run).
 
     Returns:
         The leaderboard of the maps of ``config``.
@@ -137,6 +148,10 @@ def evaluate(
     from xent_envs.judge import load_judge
 
     note = log or (lambda _msg: None)
+    if normalisation not in NORMALISATIONS:
+        raise ConfigError(
+            f"unknown normalisation {normalisation!r}; expected one of {list(NORMALISATIONS)}"
+        )
     spaces = {space.name: space for space in _resolve_games(config.games)}
     config = dataclasses.replace(config, games=tuple(spaces))
     for game in config.game_params:
@@ -216,7 +231,13 @@ def evaluate(
         ranked = sorted(
             records.values(), key=lambda r: (order[r.game], r.map, agent_order[r.agent])
         )
-        board = leaderboard(ranked, agents=[s.name for s in config.agents], seed=config.seed)
+        board = leaderboard(
+            ranked,
+            agents=[s.name for s in config.agents],
+            seed=config.seed,
+            normalisation=normalisation,
+            baseline=baseline,
+        )
         if reports:
             summary = RunSummary(run_key, config, fingerprint, package_versions())
             write_reports(store.folder, board, summary, ranked, scan.skipped)
