@@ -19,13 +19,17 @@ __all__ = [
     "ContextLengthError",
     "GamePackWarning",
     "JudgeError",
+    "MapInPlayError",
     "ModelNotFoundError",
     "RecordError",
     "RunConflictError",
     "RunLockedError",
     "ServerUnavailableError",
+    "SessionError",
+    "SessionLimitError",
     "TurnError",
     "UnknownNameError",
+    "UnknownSessionError",
     "WriteError",
     "XentCheckError",
     "XentError",
@@ -229,3 +233,23 @@ class BadResponseError(AgentError):
 class TurnError(XentError, RuntimeError):
     """Raised when a move is played out of turn: by a seat the match is not waiting for,
     before the match has advanced to a move, or after it has ended."""
+
+
+class SessionError(XentError, RuntimeError):
+    """Raised by the web page's play sessions when a game cannot start or go on: its map is
+    already being played in another session, or was already recorded for that player."""
+
+
+class UnknownSessionError(SessionError, LookupError):
+    """Raised for a play session the server does not hold: the server was restarted, or the
+    session was closed after being idle. The message never lists the sessions it holds."""
+
+
+class MapInPlayError(SessionError):
+    """Raised when a run's map is already being played by another session (another tab or
+    window) under the same player name; the page may take it over explicitly."""
+
+
+class SessionLimitError(SessionError):
+    """Raised when the web server already holds its most play sessions, none of them idle
+    long enough to be closed."""
