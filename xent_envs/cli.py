@@ -7,6 +7,7 @@
     xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
     xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
                    --out results/                evaluate agents; resumes or grows a run
+    xent-envs serve [--port 8000] [--results DIR]  the web page: play games, read results
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
@@ -327,6 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
+
+    from xent_envs.web.commands import add_commands as add_web_commands
+
+    add_web_commands(sub)
     return parser
 
 
