@@ -258,6 +258,21 @@ def test_line_breaks_and_tabs_are_fine_in_a_move(client):
     assert play(client, view, "a\tdog\nran")["steps"][0]["move"] == "a\tdog\nran"
 
 
+def test_a_move_an_ensure_refuses_is_asked_again_with_the_games_feedback(client, root):
+    view = start(client, game="Lipogram", map=0, folder="main")
+    again = play(client, view, " the tree")  # 'e' is not an allowed character
+    assert again["state"] == "your_move" and again["version"] > view["version"]
+    assert again["feedback"] and again["steps"][0]["ensure_failed"]
+    assert again["steps"][0]["reason"] == again["feedback"] and again["steps"][0]["reward"] == 0.0
+    over = play(client, again, " a big dog")
+    assert [s["ensure_failed"] for s in over["steps"]] == [True, False]
+    assert over["moves"] == [" the tree", " a big dog"]
+    record = ResultsStore(root / "main").read(root / over["saved"])
+    assert [(s.move, s.ensure_failed) for s in record.steps] == [
+        (" the tree", True), (" a big dog", False),
+    ]  # fmt: skip
+
+
 def test_a_move_longer_than_the_request_limit_is_refused(client):
     view = start(client, game="Condense", seed=0)
     response = client.post(
@@ -419,6 +434,23 @@ def test_a_replayed_move_that_no_longer_fits_stops_the_game_with_a_message(clien
     view = start(client, game="Condense", seed=0, replay=["a\u202eb"])
     assert view["state"] == "failed"
     assert "move 1 to replay ('a\\u202eb'): character 2 of the move is U+202E" in view["message"]
+
+
+def test_games_played_at_once_stay_apart(client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = (11, 12, 13)
+    views = [start(client, game="Condense", seed=s, player=f"p{s}") for s in seeds]
+    moves = [f" move number {s}" for s in seeds]
+    with ThreadPoolExecutor(3) as pool:
+        finished = list(pool.map(lambda vm: play(client, *vm), zip(views, moves)))
+    alone = []
+    for seed, move in zip(seeds, moves):  # the same games, one after the other
+        alone.append(play(client, start(client, game="Condense", seed=seed), move))
+    for view, done, single, move in zip(views, finished, alone, moves):
+        assert done["session"] == view["session"] and done["instance_id"] == view["instance_id"]
+        assert [s["move"] for s in done["steps"]] == [move] and done["moves"] == [move]
+        assert done["steps"] == single["steps"]  # same bits as when played alone
 
 
 def test_sessions_are_bounded_and_finished_ones_make_room(client_for, settings):

@@ -224,7 +224,10 @@ class PlaySession:
 
     # ---------------------------------------------------------------- the game's thread
     def _run(self) -> None:
-        self._engine.lock.acquire()
+        while not self._engine.lock.acquire(timeout=1.0):
+            if self._closed:  # closed while other games held the judge: nothing to undo
+                self._on_end(self)
+                return
         try:
             self._play()
         except Exception as exc:  # a fault of the game or the server: the page says so
