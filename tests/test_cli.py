@@ -208,8 +208,8 @@ def test_help_names_every_command(capsys):
 
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
-    assert sorted(sub.choices) == ["check", "eval", "list", "play"]
-    for command in ("list", "check", "play", "eval"):
+    assert sorted(sub.choices) == ["check", "eval", "list", "play", "serve"]
+    for command in ("list", "check", "play", "eval", "serve"):
         with pytest.raises(SystemExit) as info:
             main([command, "--help"])
         assert info.value.code == 0

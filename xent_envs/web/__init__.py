@@ -23,9 +23,10 @@ guard), ``app``, ``commands`` (the ``serve`` command).
 ``import xent_envs.web`` is cheap: fastapi loads with ``create_app``.
 
 Example:
+    >>> from pathlib import Path
     >>> from xent_envs.web import WebSettings, create_app
-    >>> app = create_app(WebSettings(judge="tiny-random-gpt2", results="results"))
-    ...                                                             # doctest: +SKIP
+    >>> settings = WebSettings(judge="tiny-random-gpt2", results=Path("results"))
+    >>> app = create_app(settings)  # serve it with uvicorn.run(app)   # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from xent_envs.judge.models import DEFAULT_JUDGE
+
+if TYPE_CHECKING:
+    from xent_envs.web.settings import OpponentSpec
 
 __all__ = ["DEFAULT_OPPONENTS", "add_commands", "cmd_serve", "opponent_specs"]
 
@@ -79,7 +83,9 @@ def add_commands(subparsers: Any) -> None:
     p.set_defaults(func=cmd_serve)
 
 
-def opponent_specs(names: list[str], options: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+def opponent_specs(
+    names: list[str], options: dict[str, dict[str, Any]]
+) -> tuple[OpponentSpec, ...]:
     """The ``OpponentSpec`` of each agent name, with its options checked against its
     factory now (a bad option fails at start, not in the middle of a game).
 
@@ -127,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host
     settings = WebSettings(
         judge=args.judge,
-        results=args.results,
+        results=Path(args.results),
         play_folder=args.play_folder,
         opponents=opponents,
         max_sessions=args.max_sessions,

@@ -218,6 +218,7 @@ function remember() {
     sessionStorage.setItem(STORE_KEY, JSON.stringify({
       session: play.session, start: play.start, moves: play.view ? play.view.moves : [],
       server: info ? info.server_id : null,
+      ended: Boolean(play.view && ["over", "failed"].includes(play.view.state)),
     }));
   } else {
     sessionStorage.removeItem(STORE_KEY);
@@ -332,6 +333,11 @@ function handlePlayError(err) {
 
 async function offerResume() {
   const saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+  if (saved && saved.ended) {  // nothing to resume: a finished map's record is on disk
+    newGame();
+    showMessage("The server no longer holds your last game, which had ended; a recorded map stays in its results folder.", { info: true });
+    return;
+  }
   let restarted = false;
   try {
     const now = await api("GET", "/api/info");
