@@ -8,11 +8,13 @@ The pieces, in the order a map flows through them:
   the keys that decide which saved maps it reuses;
 - :mod:`~xent_envs.evaluation.agent`: the ``Agent`` contract and agent factories (the
   entry-point group ``xent_envs.agents``, ``package.module:Class``);
-- :mod:`~xent_envs.evaluation.episode`: ``play_map``, one map into a ``MapRecord``;
+- :mod:`~xent_envs.evaluation.episode`: ``play_map``, one map into a ``MapRecord``
+  (``play_lineup``: a lineup of agents seated against each other);
 - :mod:`~xent_envs.evaluation.records`: the typed records and their JSON;
 - :mod:`~xent_envs.evaluation.store`: the results folder (lock, checked reads);
 - :mod:`~xent_envs.evaluation.runner`: ``evaluate``, the loop over a run;
-- :mod:`~xent_envs.evaluation.scoring` and :mod:`~xent_envs.evaluation.report`.
+- :mod:`~xent_envs.evaluation.scoring`, :mod:`~xent_envs.evaluation.headtohead` (lineups)
+  and :mod:`~xent_envs.evaluation.report`.
 
 >>> from xent_envs.evaluation import EvalConfig, evaluate
 >>> config = EvalConfig(agents=("random", "search"), judge="tiny-random-gpt2")
@@ -32,11 +34,19 @@ from xent_envs.evaluation.config import (
     RECORD_FORMAT,
     AgentSpec,
     EvalConfig,
+    Lineup,
     RunManifest,
     agent_seed,
     map_seed,
 )
-from xent_envs.evaluation.episode import play_map
+from xent_envs.evaluation.episode import play_lineup, play_map
+from xent_envs.evaluation.headtohead import (
+    HeadToHead,
+    LineupResult,
+    SeatResult,
+    head_to_head,
+    head_to_head_markdown,
+)
 from xent_envs.evaluation.records import (
     MapError,
     MapRecord,
@@ -67,7 +77,10 @@ __all__ = [
     "AgentResult",
     "AgentSpec",
     "EvalConfig",
+    "HeadToHead",
     "Leaderboard",
+    "Lineup",
+    "LineupResult",
     "MapError",
     "MapRecord",
     "MapSlot",
@@ -77,6 +90,7 @@ __all__ = [
     "RunManifest",
     "RunSummary",
     "Scan",
+    "SeatResult",
     "StepRecord",
     "Timing",
     "agent_names",
@@ -84,6 +98,8 @@ __all__ = [
     "build_agent",
     "evaluate",
     "format_table",
+    "head_to_head",
+    "head_to_head_markdown",
     "leaderboard",
     "load_agent_factory",
     "map_seed",
@@ -91,6 +107,7 @@ __all__ = [
     "normalise_map",
     "package_versions",
     "plan",
+    "play_lineup",
     "play_map",
     "plot_leaderboard",
     "write_reports",

@@ -8,7 +8,8 @@
      "versions": {"python": ..., "torch": ...},
      "leaderboard": {...Leaderboard.to_json()},
      "maps": [...MapRecord.to_json(), one per map of this configuration],
-     "skipped": [{"path": "maps/...", "reason": "..."}]}   # files of the folder not used
+     "skipped": [{"path": "maps/...", "reason": "..."}],   # files of the folder not used
+     "head_to_head": {...HeadToHead.to_json()}}            # only when lineups played
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from xent_envs.evaluation.config import AgentSpec, EvalConfig
+from xent_envs.evaluation.headtohead import HeadToHead, head_to_head_markdown
 from xent_envs.evaluation.json_record import JsonRecord
 from xent_envs.evaluation.records import MapRecord
 from xent_envs.evaluation.scoring import Leaderboard
@@ -187,7 +189,8 @@ def plot_leaderboard(board: Leaderboard, path: Path) -> None:
     ax.set_ylabel("normalised score (best = 100)")
     ax.set_ylim(0, 110)
     ax.set_title("xent-envs leaderboard")
-    ax.legend(fontsize="small")
+    if board.rows:  # a run of lineups only has no leaderboard rows
+        ax.legend(fontsize="small")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -201,6 +204,8 @@ def write_reports(
     run: RunSummary,
     records: Iterable[MapRecord],
     skipped: Sequence[tuple[str, str]] = (),
+    *,
+    head_to_head: HeadToHead | None = None,
 ) -> dict[str, Path]:
     """Write ``results.json``, ``report.md`` and ``leaderboard.png`` into ``folder``.
 
@@ -210,7 +215,9 @@ def write_reports(
         run: what was run.
         records: the maps of the configuration.
         skipped: (path, reason) of the folder's files that were not used.
+        head_to_head: the lineups' results, added to both files when there are any.
     """
+    lineups = head_to_head if head_to_head is not None and head_to_head.rows else None
     folder = Path(folder)
     paths = {
         "results": folder / "results.json",
@@ -224,9 +231,12 @@ def write_reports(
             "leaderboard": board.to_json(),
             "maps": [r.to_json() for r in records],
             "skipped": [{"path": path, "reason": reason} for path, reason in skipped],
+            **({"head_to_head": lineups.to_json()} if lineups else {}),
         },
     )
     plot_leaderboard(board, paths["plot"])
     text = markdown_report(board, run, paths["plot"].name)
+    if lineups:
+        text += "\n" + head_to_head_markdown(lineups)
     atomic_write_bytes(paths["report"], text.encode("utf-8"))
     return paths
