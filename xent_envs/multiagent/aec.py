@@ -25,6 +25,7 @@ from typing import Any
 from gymnasium import spaces
 from pettingzoo import AECEnv
 
+from xent_envs.envs.match import Match
 from xent_envs.envs.opponents import Opponent
 from xent_envs.errors import TurnError
 from xent_envs.judge.base import Judge
@@ -173,7 +174,7 @@ class XentAECEnv(AECEnv[str, dict[str, Any], Sequence[int]]):
         return SeatEnv(self.seated, seat, opponents)
 
     @property
-    def match(self) -> Any:
+    def match(self) -> Match | None:
         """The running ``Match`` (``None`` before ``reset``)."""
         return self.seated.match
 

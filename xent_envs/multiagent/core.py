@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gymnasium import spaces
@@ -33,14 +34,14 @@ from xent_envs.spaces import TokenSequence
 __all__ = ["Outcome", "SeatEnv", "SeatedGame", "game_over_error", "unknown_seat"]
 
 
+@dataclass(frozen=True)
 class Outcome:
     """How the episode stands after a step: every seat terminated (the game finished),
     truncated (an ``ensure`` limit or the step limit; ``reason`` says which), or neither."""
 
-    def __init__(self, terminated: bool = False, truncated: bool = False, reason: str = ""):
-        self.terminated = terminated
-        self.truncated = truncated
-        self.reason = reason
+    terminated: bool = False
+    truncated: bool = False
+    reason: str = ""
 
     @property
     def ended(self) -> bool:
