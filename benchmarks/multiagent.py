@@ -2,8 +2,8 @@
 
 Both views play the same episodes of a two-seat game (Debate by default) with the same moves:
 
-- **single**: ``gym.make("xent/Debate-v0", opponents={"white": policy})``: the first seat
-  steps, the second is played inside the step by an opponent policy;
+- **single**: ``gym.make("xent/Debate-v1", opponents={"white": policy})`` (the game's current
+  env id): the first seat steps, the second is played inside the step by an opponent policy;
 - **aec**: ``xent_envs.multiagent.env("Debate")``: both seats step through ``agent_iter`` /
   ``last()`` / ``step()``, the dead steps included, observations as code-point arrays.
 
@@ -36,7 +36,7 @@ from typing import Any
 
 import gymnasium as gym
 
-import xent_envs  # noqa: F401  (registers the envs)
+import xent_envs
 from xent_envs.judge import load_judge
 from xent_envs.multiagent import env as aec_env
 
@@ -80,7 +80,10 @@ class SingleView:
             return moves_for(self.episode, 1, budgets[second])
 
         self.env = gym.make(
-            f"xent/{game}-v0", judge=judge, seat=first, opponents={second: opponent}
+            xent_envs.game_space(game).env_id,
+            judge=judge,
+            seat=first,
+            opponents={second: opponent},
         )
 
     def play(self, seed: int, episode: int) -> float:

@@ -17,6 +17,7 @@ from xent_envs.evaluation import (
     HeadToHead,
     Lineup,
     ResultsStore,
+    agent_names,
     evaluate,
     head_to_head,
     head_to_head_markdown,
@@ -261,10 +262,11 @@ def test_the_cli_refuses_an_agent_that_does_not_exist_in_seats(capsys, tmp_path)
     code, _, err = run(capsys, "eval", "--agent", "s=search", "--seats", "black=s,white=hf2",
                        "--out", str(tmp_path))  # fmt: skip
     assert code == 1
+    valid = ", ".join(sorted({"s", *agent_names()}))  # the labels and the installed agents
+    assert {"hf", "random", "search"} <= set(agent_names())
     assert err.strip() == (
-        "error: unknown agent 'hf2' in --seats. Did you mean 'hf'? Valid: hf, human, openai, "
-        "random, s, search. An agent in --seats is a label of --agent, an installed agent or "
-        "package.module:Class."
+        f"error: unknown agent 'hf2' in --seats. Did you mean 'hf'? Valid: {valid}. An agent "
+        "in --seats is a label of --agent, an installed agent or package.module:Class."
     )
     code, _, err = run(capsys, "eval", "--out", str(tmp_path))
     assert code == 1 and "--agent NAMES and/or --seats SEAT=AGENT" in err

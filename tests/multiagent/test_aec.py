@@ -54,7 +54,7 @@ def test_agent_selection_follows_the_program(tiny_judge):
 def test_a_seat_sees_the_map_the_single_agent_env_shows(tiny_judge):
     aec = env("Debate", judge=tiny_judge)
     aec.reset(seed=11)
-    single = gym.make("xent/Debate-v0", judge=tiny_judge)
+    single = gym.make(xent_envs.game_space("Debate").env_id, judge=tiny_judge)
     obs, info = single.reset(seed=11)
     assert aec.infos["black"]["instance_id"] == info["instance_id"]
     assert aec.observe("black")["text"] == obs
@@ -144,7 +144,7 @@ def test_rewards_add_up_to_each_seats_score_and_last_returns_them(tiny_judge):
 def test_the_aec_view_pays_what_the_single_agent_view_pays(tiny_judge):
     """The same moves through both views: black's reward is the same number."""
     single = gym.make(
-        "xent/Debate-v0",
+        xent_envs.game_space("Debate").env_id,
         judge=tiny_judge,
         opponents={"white": lambda obs, info: MOVES["white"]},
     )

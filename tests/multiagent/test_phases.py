@@ -33,7 +33,7 @@ def test_an_elicit_of_several_registers_asks_its_seat_once_per_register():
         ("Schelling", None),
         (
             "Debate",
-            "white (line 5) reads black's move x before writing its own (white sees every register)",
+            "white (line 6) reads black's move x before writing its own (white sees every register)",
         ),
         (
             "Guard",

@@ -3,14 +3,17 @@ played once and saved as soon as it ends.
 
 All agents meet the same maps: map ``i`` of game ``g`` is reset with a seed derived stably
 from ``(seed, g, i)`` (:func:`~xent_envs.evaluation.config.map_seed`), the env draws it from
-the eval split of map seeds, and each agent is reset with the same agent seed for that map.
+the eval side of the content split (``split="eval"`` by default: no eval map shares an
+opening, a word, a motion or a document with a train map), and each agent is reset with the
+same agent seed for that map. Map texts come from ``config.text_source`` (a map pool makes
+the resets instant).
 The results folder (:mod:`xent_envs.evaluation.store`) holds one file per map, so:
 
 - an interrupted run restarts where it stopped; maps recorded as errors are played again;
 - a run grows: more maps, another game or another agent reuse every map already saved
   (the keys are explained in :mod:`xent_envs.evaluation.config`);
-- a folder of another run (judge, seed, split, rounds) is refused, and so is an agent or game
-  name reused with another definition;
+- a folder of another run (judge, text source, seed, split, rounds) is refused, and so is an
+  agent or game name reused with another definition;
 - one evaluation writes to a folder at a time (a second one is refused, naming the first).
 
 Self-play: each :class:`~xent_envs.evaluation.config.Lineup` of the configuration plays every
@@ -43,13 +46,20 @@ from xent_envs.evaluation.agent import (
     check_agent_options,
     load_agent_factory,
 )
-from xent_envs.evaluation.config import EvalConfig, Lineup, RunManifest, agent_seed, map_seed
+from xent_envs.evaluation.config import EvalConfig, Lineup, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_lineup, play_map
 from xent_envs.evaluation.headtohead import head_to_head
 from xent_envs.evaluation.records import MapRecord, MapSlot
 from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
-from xent_envs.evaluation.scoring import Leaderboard, leaderboard
+from xent_envs.evaluation.scoring import (
+    DEFAULT_BASELINE,
+    NORMALISATIONS,
+    Leaderboard,
+    Normalisation,
+    leaderboard,
+)
 from xent_envs.evaluation.store import ResultsStore
+from xent_envs.maps import MapSource, resolve_text_source, source_token
 
 __all__ = ["evaluate", "plan"]
 
@@ -59,8 +69,8 @@ def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
     play alone, then the lineups), lazily: a run of many maps costs nothing before it plays
     them."""
     for game in config.games:
-        for index in range(config.maps):
-            seed = map_seed(config.seed, game, index)
+        for index in range(config.maps_of(game)):
+            seed = config.seed_of(game, index)
             for player in config.players:
                 yield MapSlot(
                     game=game,
@@ -80,9 +90,9 @@ def _expected(config: EvalConfig, run_key: str) -> Callable[[MapRecord], MapSlot
     def expect(record: MapRecord) -> MapSlot | None:
         if record.game not in config.games or record.agent not in agents:
             return None
-        if not 0 <= record.map < config.maps:
+        if not 0 <= record.map < config.maps_of(record.game):
             return None
-        seed = map_seed(config.seed, record.game, record.map)
+        seed = config.seed_of(record.game, record.map)
         key = config.map_key(run_key, record.game, record.map, record.agent)
         return MapSlot(record.game, record.map, record.agent, seed, agent_seed(seed), run_key, key)
 
@@ -148,6 +158,8 @@ def evaluate(
     reports: bool = True,
     log: Callable[[str], None] | None = None,
     lock_timeout: float = 0.0,
+    normalisation: Normalisation = "baseline",
+    baseline: str | None = DEFAULT_BASELINE,
 ) -> Leaderboard:
     """Run (or resume, or grow) the evaluation ``config`` into the folder ``out``.
 
@@ -163,6 +175,9 @@ def evaluate(
         reports: write ``results.json``, ``report.md`` and ``leaderboard.png`` at the end.
         log: where to print notes (resumed maps, skipped files, errors); default: nowhere.
         lock_timeout: seconds to wait for another evaluation writing to ``out`` to finish.
+        normalisation: how the leaderboard normalises maps: ``"baseline"`` (default) or
+            ``"reference"`` (:mod:`~xent_envs.evaluation.scoring`); it changes no map played.
+        baseline: the agent scored 0 on every map with ``"baseline"`` (when in the run).
 
     Returns:
         The leaderboard of the maps of ``config``.
@@ -181,6 +196,10 @@ def evaluate(
     from xent_envs.judge import load_judge
 
     note = log or (lambda _msg: None)
+    if normalisation not in NORMALISATIONS:
+        raise ConfigError(
+            f"unknown normalisation {normalisation!r}; expected one of {list(NORMALISATIONS)}"
+        )
     spaces = {space.name: space for space in _resolve_games(config.games, config.lineups)}
     config = dataclasses.replace(config, games=tuple(spaces))
     for game in config.game_params:
@@ -202,10 +221,12 @@ def evaluate(
 
     judge = load_judge(config.judge)
     fingerprint = dict(judge.fingerprint)
-    run_key = config.run_key(fingerprint)
+    source = resolve_text_source(config.text_source)
+    texts = source_token(source)
+    run_key = config.run_key(fingerprint, texts)
     store = ResultsStore(out)
     with store.lock(lock_timeout):
-        folder = store.open(RunManifest.of(config, fingerprint))
+        folder = store.open(RunManifest.of(config, fingerprint, texts))
         problems = folder.conflicts(config)
         if problems:
             raise RunConflictError(f"{store.folder}: " + "; ".join(problems))
@@ -233,13 +254,13 @@ def evaluate(
 
         todo = (s for s in plan(config, run_key) if (s.game, s.map, s.agent) not in done)
         bar = None
-        total = len(config.games) * config.maps * len(config.players)
+        total = sum(config.maps_of(game) for game in config.games) * len(config.players)
         if progress and len(done) < total:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=total, initial=len(done), unit="map", desc="eval")
         try:
-            with contextlib.closing(_play(config, todo, spaces, factories, done)) as played:
+            with contextlib.closing(_play(config, todo, spaces, factories, done, source)) as played:
                 for record in played:
                     if not manifest_saved:
                         store.write_run(grown)
@@ -264,7 +285,13 @@ def evaluate(
             records.values(), key=lambda r: (order[r.game], r.map, agent_order[r.agent])
         )
         alone = [r for r in ranked if not r.is_lineup]
-        board = leaderboard(alone, agents=[s.name for s in config.agents], seed=config.seed)
+        board = leaderboard(
+            alone,
+            agents=[s.name for s in config.agents],
+            seed=config.seed,
+            normalisation=normalisation,
+            baseline=baseline,
+        )
         if reports:
             summary = RunSummary(run_key, config, fingerprint, package_versions())
             write_reports(
@@ -284,6 +311,7 @@ def _play(
     spaces: Mapping[str, Any],
     factories: Mapping[str, AgentFactory],
     done: set[tuple[str, int, str]],
+    source: MapSource,
 ) -> Generator[MapRecord, None, None]:
     """Play the slots of ``todo``, yielding each record as soon as its map ends.
 
@@ -301,7 +329,7 @@ def _play(
     pending_players: set[str] = set()
     pending_games: dict[str, set[str]] = {"alone": set(), "lineup": set()}
     for game in config.games:
-        for index in range(config.maps):
+        for index in range(config.maps_of(game)):
             for player in players:
                 if (game, index, player) not in done:
                     pending_players.add(player)
@@ -326,11 +354,16 @@ def _play(
                     spaces[game].env_id,
                     judge=config.judge,
                     split=config.split,
+                    text_source=source,
                     **config.params_of(game),
                 )
             if game in pending_games["lineup"]:
                 tables[game] = multiagent_env(
-                    game, judge=config.judge, split=config.split, **config.params_of(game)
+                    game,
+                    judge=config.judge,
+                    split=config.split,
+                    text_source=source,
+                    **config.params_of(game),
                 )
         for slot in todo:
             if slot.agent in agents:

@@ -30,6 +30,7 @@ from xent_envs.envs.opponents import Opponent
 from xent_envs.errors import TurnError
 from xent_envs.judge.base import Judge
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps.split import SplitChoice
 from xent_envs.multiagent.core import SeatedGame, SeatEnv, game_over_error
 from xent_envs.registration import MAX_EPISODE_STEPS
 
@@ -44,9 +45,10 @@ class XentAECEnv(AECEnv[str, dict[str, Any], Sequence[int]]):
         judge: a judge name (``"smollm2-135m"``, ``"tiny-random-gpt2"``...) or a loaded judge.
         render_mode: ``None`` or ``"ansi"`` (``render()`` returns the transcript).
         vary: parameters drawn at each reset from their range.
-        split: ``"train"`` or ``"eval"`` restricts map seeds to that side of the split.
+        split: the side of the train/eval split maps are drawn from (``"train"``, the
+            default as for ``gym.make``, ``"eval"`` or ``"all"``).
         step_limit: moves of all seats together after which the episode is truncated.
-        **params: fixed game parameters.
+        **params: fixed game parameters, and ``text_source`` or ``pool`` as for ``XentEnv``.
 
     Observations are dicts (``"observation"``: the text as int32 code points, ``"text"``: the
     text; see ``xent_envs.multiagent.observations``), showing only what the seat may see.
@@ -73,7 +75,7 @@ class XentAECEnv(AECEnv[str, dict[str, Any], Sequence[int]]):
         *,
         render_mode: str | None = None,
         vary: Iterable[str] = (),
-        split: str | None = None,
+        split: SplitChoice | None = "train",
         step_limit: int | None = MAX_EPISODE_STEPS,
         **params: Any,
     ) -> None:

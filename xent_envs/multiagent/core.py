@@ -26,6 +26,7 @@ from xent_envs.errors import ConfigError, TurnError, unknown_name
 from xent_envs.games import GameSpace
 from xent_envs.judge.base import Judge
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps.split import SplitChoice
 from xent_envs.multiagent.observations import observation, observation_space
 from xent_envs.multiagent.phases import parallel_problem
 from xent_envs.registration import MAX_EPISODE_STEPS
@@ -72,7 +73,7 @@ class SeatedGame:
         *,
         render_mode: str | None = None,
         vary: Iterable[str] = (),
-        split: str | None = None,
+        split: SplitChoice | None = "train",
         step_limit: int | None = MAX_EPISODE_STEPS,
         **params: Any,
     ) -> None:

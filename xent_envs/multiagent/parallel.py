@@ -28,6 +28,7 @@ from xent_envs.envs.match import Match, invalid_move_reason
 from xent_envs.errors import ConfigError, TurnError
 from xent_envs.judge.base import Judge
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps.split import SplitChoice
 from xent_envs.multiagent.core import SeatedGame, game_over_error
 from xent_envs.multiagent.observations import observation
 from xent_envs.multiagent.phases import parallel_problem
@@ -75,7 +76,7 @@ class XentParallelEnv(ParallelEnv[str, dict[str, Any], Any]):
         *,
         render_mode: str | None = None,
         vary: Iterable[str] = (),
-        split: str | None = None,
+        split: SplitChoice | None = "train",
         step_limit: int | None = MAX_EPISODE_STEPS,
         **params: Any,
     ) -> None:
