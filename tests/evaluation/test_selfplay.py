@@ -288,3 +288,21 @@ def test_the_cli_runs_a_lineup(capsys, tmp_path, tiny_judge):
 
 def test_an_empty_table_has_no_section():
     assert head_to_head_markdown(HeadToHead((), 0.95)) == ""
+
+
+def test_a_lineup_plays_the_maps_of_the_runs_text_source(tmp_path, tiny_judge):
+    from xent_envs.games import GameInstance
+    from xent_envs.maps import resolve_text_source, source_token
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("One short text of mine. It has two sentences, no more.")
+    (docs / "b.txt").write_text("Another text of mine, with a river, a bridge and a town.")
+    run = config(lineups=(DUEL,), maps=1, split="all", text_source=f"docs:{docs}")
+    evaluate(run, tmp_path / "run", progress=False, reports=False)
+    records = saved(tmp_path / "run")
+    alone, duel = records[("Debate", 0, "random")], records[("Debate", 0, DUEL.label)]
+    texts = source_token(resolve_text_source(f"docs:{docs}"))
+    assert duel.status == alone.status == "ok"
+    assert GameInstance.from_id(duel.instance_id).texts == texts
+    assert duel.instance_id == alone.instance_id
