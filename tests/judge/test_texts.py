@@ -5,6 +5,7 @@ import torch
 
 from xent_envs.judge import JudgeTextSource, is_true, truth_requests
 from xent_envs.judge.texts import load_openings
+from xent_envs.seeding import derive_seed
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +44,17 @@ def test_generate_masked(source):
 
 
 def test_generate_list_next_token(source, tiny_judge):
+    """The prefix and the ``n`` tokens that follow it are consecutive tokens of one story."""
     for n in (1, 2):
         prefix, following = source.generate_list_next_token(n, seed=11)
         assert [prefix, following] == source.generate_list_next_token(n, seed=11)
-        assert len(tiny_judge.encode(following)) == n
-        assert len(tiny_judge.encode(prefix)) >= 1
+        prefix_ids, following_ids = tiny_judge.encode(prefix), tiny_judge.encode(following)
+        assert len(following_ids) == n and len(prefix_ids) >= 1
+        stories = [source.story(derive_seed(11, "next-token-story", a)) for a in range(8)]
+        assert any(
+            tiny_judge.encode(story)[: len(prefix_ids) + n] == prefix_ids + following_ids
+            for story in stories
+        )
 
 
 def test_is_true_is_one_batched_call(tiny_judge):
@@ -60,5 +67,6 @@ def test_is_true_is_one_batched_call(tiny_judge):
         del tiny_judge.score_batch
     assert isinstance(verdict, bool) and calls == [2]
     (t, prompt), (f, same) = truth_requests("Water is wet.")
+    assert verdict is (tiny_judge.xent(t).total < tiny_judge.xent(f).total)
     assert t.endswith('"Water is wet."\nEvaluation: true') and f == t[: -len("true")] + "false"
     assert prompt == same == ""
