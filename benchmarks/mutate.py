@@ -12,6 +12,7 @@ Usage (from the repository root)::
     python benchmarks/mutate.py xent_envs/lang/truth.py          # one module
     python benchmarks/mutate.py xent_envs/envs/maps.py --tests tests/envs/test_xent_env.py
     python benchmarks/mutate.py --report xent_envs/lang/truth.py # table of the last run only
+    python benchmarks/mutate.py --retest xent_envs/lang/truth.py # again, after new tests
     mutmut show <mutant name>                                    # the diff of one mutant
 
 A kill is a mutant that makes a test fail or time out; "no tests" mutants (no selected test
@@ -25,7 +26,7 @@ import json
 import pathlib
 import sys
 
-__all__ = ["kill_rates", "main", "tests_for"]
+__all__ = ["kill_rates", "main", "mutant_glob", "tests_for"]
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -48,6 +49,11 @@ def tests_for(module: str) -> list[str]:
     if not prefixes:
         raise SystemExit(f"{module}: not in the core packages {sorted(TESTS_BY_PREFIX)}")
     return [*TESTS_BY_PREFIX[max(prefixes, key=len)], module]
+
+
+def mutant_glob(module: str) -> str:
+    """mutmut's name pattern for every mutant of ``module``, e.g. ``xent_envs.lang.truth.*``."""
+    return module.removesuffix(".py").replace("/", ".") + ".*"
 
 
 def kill_rates(modules: list[str]) -> list[dict[str, object]]:
@@ -123,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", nargs="+", help="test paths to run instead of the packages'")
     parser.add_argument("--max-children", type=int, default=2, help="parallel mutant runs")
     parser.add_argument("--report", action="store_true", help="print the last run's table")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="run the modules' mutants again (mutmut keeps earlier verdicts otherwise)",
+    )
     args = parser.parse_args(argv)
 
     import os
@@ -149,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         from mutmut.__main__ import cli
 
         try:
-            cli(["run", "--max-children", str(args.max_children)], standalone_mode=False)
+            names = [mutant_glob(m) for m in modules] if args.retest else []
+            cli(["run", "--max-children", str(args.max_children), *names], standalone_mode=False)
         except SystemExit as stop:
             if stop.code:
                 return int(stop.code) if isinstance(stop.code, int) else 1

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from xent_envs.errors import JudgeError
 from xent_envs.judge import JudgeTextSource, is_true, truth_requests
 from xent_envs.judge.texts import load_openings
 from xent_envs.seeding import derive_seed
@@ -70,3 +71,19 @@ def test_is_true_is_one_batched_call(tiny_judge):
     assert verdict is (tiny_judge.xent(t).total < tiny_judge.xent(f).total)
     assert t.endswith('"Water is wet."\nEvaluation: true') and f == t[: -len("true")] + "false"
     assert prompt == same == ""
+
+
+def test_stories_too_short_for_the_next_tokens_are_a_judge_error(tiny_judge):
+    """Eight stories of two tokens cannot hold five next tokens: a clear error, no hang."""
+    short = JudgeTextSource(tiny_judge, story_tokens=2, story_min_tokens=1)
+    with pytest.raises(JudgeError, match="could not cut a story into a prefix and 5 clean"):
+        short.generate_list_next_token(5, seed=1)
+    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+        short.generate_list_next_token(0, seed=1)
+
+
+def test_a_source_without_lengths_or_openings_is_refused(tiny_judge):
+    with pytest.raises(ValueError, match="story_tokens and item_tokens must be at least 1"):
+        JudgeTextSource(tiny_judge, item_tokens=0)
+    with pytest.raises(ValueError, match="at least one opening line"):
+        JudgeTextSource(tiny_judge, openings=[])
