@@ -118,3 +118,37 @@ def test_agent_order_breaks_ties_and_lists_agents_without_records():
     assert [r.agent for r in board.rows] == ["y", "x", "z"]
     z = board.rows[2]
     assert z.score == 0.0 and z.maps == 0 and math.isnan(z.raw_bits)
+
+
+def test_the_documented_bootstrap_defaults_are_the_ones_used():
+    """2,000 resamples seeded 0: a report's interval can be recomputed from its records."""
+    varied = [
+        rec("A", i, a, s) for i in range(40) for a, s in (("x", 2.0), ("y", (i * 0.37) % 1.9))
+    ]
+    board = leaderboard(varied)
+    assert board == leaderboard(varied, confidence=0.95, n_boot=2000, seed=0)
+    assert board != leaderboard(varied, n_boot=2001) and board != leaderboard(varied, seed=1)
+
+
+def test_the_leaderboard_json_is_strict_and_names_its_convention():
+    records = [rec("A", 0, "x", 2.0), rec("A", 0, "y", 1.0), rec("B", 0, "x", None)]
+    records.append(rec("B", 0, "y", None, status="error"))
+    data = leaderboard(records, n_boot=50).to_json()
+    assert list(data) == ["rows", "games", "unscored_maps", "confidence", "convention"]
+    assert data["games"] == ["A", "B"] and data["unscored_maps"] == [["B", 0]]
+    assert data["confidence"] == 0.95
+    assert data["convention"] == (
+        "map score = best round; normalised 100*max(0, score/best) per map; "
+        "mean over maps then games"
+    )
+    x, y = data["rows"]
+    assert (x["agent"], x["score"], x["raw_bits"], x["maps"], x["errors"]) == (
+        "x",
+        100.0,
+        2.0,
+        2,
+        0,
+    )
+    # Game B has no scored map: its per-game cells are the strict-JSON "nan".
+    assert (y["agent"], y["score"], y["errors"]) == ("y", 50.0, 1)
+    assert (x["per_game"], y["per_game"]) == ({"A": 100.0, "B": "nan"}, {"A": 50.0, "B": "nan"})
