@@ -12,7 +12,7 @@ Usage (from the repository root)::
     python benchmarks/mutate.py xent_envs/lang/truth.py          # one module
     python benchmarks/mutate.py xent_envs/envs/maps.py --tests tests/envs/test_xent_env.py
     python benchmarks/mutate.py --report xent_envs/lang/truth.py # table of the last run only
-    python benchmarks/mutate.py --retest xent_envs/lang/truth.py # again, after new tests
+    python benchmarks/mutate.py --retest xent_envs/lang/truth.py # its survivors, after new tests
     mutmut show <mutant name>                                    # the diff of one mutant
 
 A kill is a mutant that makes a test fail or time out; "no tests" mutants (no selected test
@@ -26,7 +26,7 @@ import json
 import pathlib
 import sys
 
-__all__ = ["kill_rates", "main", "mutant_glob", "tests_for"]
+__all__ = ["kill_rates", "main", "survivors", "tests_for"]
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -51,9 +51,19 @@ def tests_for(module: str) -> list[str]:
     return [*TESTS_BY_PREFIX[max(prefixes, key=len)], module]
 
 
-def mutant_glob(module: str) -> str:
-    """mutmut's name pattern for every mutant of ``module``, e.g. ``xent_envs.lang.truth.*``."""
-    return module.removesuffix(".py").replace("/", ".") + ".*"
+def survivors(modules: list[str]) -> list[str]:
+    """The mutants of ``modules`` that survived every test in the last run."""
+    from mutmut.stats import status_by_exit_code
+
+    names: list[str] = []
+    for module in modules:
+        meta = ROOT / "mutants" / f"{module}.meta"
+        if meta.exists():
+            exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+            names += [
+                name for name, code in exit_codes.items() if status_by_exit_code[code] == "survived"
+            ]
+    return sorted(names)
 
 
 def kill_rates(modules: list[str]) -> list[dict[str, object]]:
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--retest",
         action="store_true",
-        help="run the modules' mutants again (mutmut keeps earlier verdicts otherwise)",
+        help="test the surviving mutants again (mutmut keeps earlier verdicts otherwise)",
     )
     args = parser.parse_args(argv)
 
@@ -160,7 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         from mutmut.__main__ import cli
 
         try:
-            names = [mutant_glob(m) for m in modules] if args.retest else []
+            names = survivors(modules) if args.retest else []
+            if args.retest and not names:
+                print("no surviving mutants to test again")
+                print_table(kill_rates(modules))
+                return 0
             cli(["run", "--max-children", str(args.max_children), *names], standalone_mode=False)
         except SystemExit as stop:
             if stop.code:
