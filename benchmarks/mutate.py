@@ -41,6 +41,9 @@ TESTS_BY_PREFIX = {
 }
 
 DETECTED = {"killed", "timeout", "caught by type check"}
+# Verdicts worth another run after new tests: survivors, and runs that ended without a verdict
+# (a worker killed from outside reads as "segfault").
+RETESTED = {"survived", "segfault", "suspicious"}
 
 
 def tests_for(module: str) -> list[str]:
@@ -52,7 +55,7 @@ def tests_for(module: str) -> list[str]:
 
 
 def survivors(modules: list[str]) -> list[str]:
-    """The mutants of ``modules`` that survived every test in the last run."""
+    """The mutants of ``modules`` that survived the last run or got no verdict in it."""
     from mutmut.stats import status_by_exit_code
 
     names: list[str] = []
@@ -61,7 +64,7 @@ def survivors(modules: list[str]) -> list[str]:
         if meta.exists():
             exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
             names += [
-                name for name, code in exit_codes.items() if status_by_exit_code[code] == "survived"
+                name for name, code in exit_codes.items() if status_by_exit_code[code] in RETESTED
             ]
     return sorted(names)
 
