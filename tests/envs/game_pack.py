@@ -1,6 +1,7 @@
 """Third-party game packs, as packages expose them through the entry-point group."""
 
 import itertools
+from collections.abc import Iterator
 
 from xent_envs.games import GameDef
 
@@ -20,6 +21,13 @@ def games() -> list[GameDef]:
 # A pack may name one game alone.
 SINGLE = GameDef.from_source("PackSingle", ECHO)
 
-# Not games: a name is refused, and an endless pack is cut at the limit, not read forever.
+# Not games: a name is refused, an endless pack is cut at the limit (not read forever), and a
+# pack naming one game twice registers nothing.
 NOT_GAMES = "PackEcho"
-ENDLESS = (GameDef.from_source(f"PackMany{i}", ECHO) for i in itertools.count())
+
+
+def endless() -> Iterator[GameDef]:
+    return (GameDef.from_source(f"PackMany{i}", ECHO) for i in itertools.count())
+
+
+TWICE = [GAMES[0], GAMES[0]]

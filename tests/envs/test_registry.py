@@ -78,7 +78,9 @@ def test_registering_the_builtins_makes_each_id_once_with_its_spec():
         assert spec.entry_point == "xent_envs.generation.env:SampledEnv"
         assert (spec.max_episode_steps, spec.kwargs) == (1000, {"judge": judge})
         before = dict(gym.registry)
-        register_builtin_games()  # again: nothing changes, nothing is refused
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Gymnasium warns when an id is registered over
+            register_builtin_games()  # again: nothing changes, nothing is refused
         assert dict(gym.registry) == before
         assert {space.name for space in list_games()} == BUILTIN
 
@@ -105,6 +107,21 @@ def test_a_definition_registers_under_the_version_given():
     space = register_game(GameDef.from_source("Versioned", echo()), version=3)
     assert (space.env_id, space.version) == ("xent/Versioned-v3", 3)
     assert gym.spec("xent/Versioned-v3").kwargs["game_def"]["version"] == 3
+    assert register_game(source=echo(), name="Versioned", version=999_999).version == 999_999
+
+
+def test_names_of_the_longest_length_are_accepted():
+    assert register_game(source=echo(), name="G" * 64).name == "G" * 64
+    with pytest.raises(ConfigError, match="at most 64 characters"):
+        register_game(source=echo(), name="G" * 65)
+
+
+def test_an_id_gymnasium_holds_from_elsewhere_is_not_taken_over():
+    gym.register(id="xent/Elsewhere-v0", entry_point="gymnasium.envs.classic_control:CartPoleEnv")
+    with pytest.raises(ConfigError, match=re.escape(
+        "xent/Elsewhere-v0 is already a Gymnasium id registered outside xent-envs"
+    )):  # fmt: skip
+        register_game(source=echo(), name="Elsewhere")
 
 
 def test_every_game_has_docs_and_typed_parameters():
@@ -518,7 +535,8 @@ def test_a_pack_names_a_game_list_one_game_or_a_function(tmp_path, monkeypatch):
     "target, message",
     [
         ("NOT_GAMES", "ConfigError: expected a GameDef or a list of them, got str"),
-        ("ENDLESS", "ConfigError: a game pack holds at most 1000 games"),
+        ("endless", "ConfigError: a game pack holds at most 1000 games"),
+        ("TWICE", "ConfigError: xent/PackEcho-v0 is defined twice in one registration"),
     ],
 )
 def test_a_pack_that_is_not_games_is_skipped_with_the_reason(
@@ -529,6 +547,7 @@ def test_a_pack_that_is_not_games_is_skipped_with_the_reason(
     with pytest.warns(GamePackWarning) as caught:
         register_entry_point_games()
     assert [str(w.message).endswith(message) for w in caught] == [True]
+    assert caught[0].filename == __file__  # the warning points at the caller
     assert not {s.name for s in list_games()} - BUILTIN
 
 
