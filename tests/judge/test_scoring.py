@@ -147,12 +147,80 @@ def test_fingerprint_and_codec(judge32):
     assert judge32.first_n_tokens("short", 5) == "short"
 
 
+# The tiny test model is built from a seed, not downloaded: every exact value the tests expect
+# of it holds only while its weights stay these (torch 2.13, CPU).
+TINY_WEIGHTS_SHA256 = "6876405606cfc80bf8f75e7707bd2930d5f61aee471c48380fc2396da812d15c"
+
+
 def test_tiny_weights_are_fixed():
     a = load_judge("tiny-random-gpt2", dtype="float32", cache_size=0)
     from xent_envs.judge.tiny import tiny_random_gpt2
 
     _, _, digest = tiny_random_gpt2()
-    assert a.fingerprint["weights_sha256"] == digest
+    assert a.fingerprint["weights_sha256"] == digest == TINY_WEIGHTS_SHA256
+
+
+def test_more_scored_tokens_than_one_output_chunk_in_one_pass(judge32):
+    """The output layer runs on at most 1,024 scored rows at a time; a pass with more rows
+    (here about 1,200) is cut into chunks that give the same bits as scoring alone."""
+    wide = load_judge("tiny-random-gpt2", dtype="float32", cache_size=0, max_tokens_per_batch=4096)
+    requests = [(" ".join(f"w{i}" for i in range(300)), ""), ("story " * 600, "")]
+    passes = []
+    original = wide._forward_bits
+    wide._forward_bits = lambda layouts: passes.append(layouts) or original(layouts)
+    try:
+        together = wide.score_batch(requests)
+    finally:
+        del wide._forward_bits
+    assert len(passes) == 1 and sum(len(row) - first for row, first in passes[0]) > 1024
+    for score, (text, prefix) in zip(together, requests):
+        assert score.bits == pytest.approx(direct_bits(judge32, text, prefix), abs=1e-4)
+
+
+def test_models_whose_logits_are_not_a_plain_head_use_their_own_logits(judge32, monkeypatch):
+    assert judge32._head_only  # GPT-2's logits are its head: the fast path is the default
+    expected = [direct_bits(judge32, text, prefix) for text, prefix in TEXTS]
+    monkeypatch.setattr(judge32, "_head_only", False)
+    for score, bits in zip(judge32.score_batch(TEXTS), expected):
+        assert score.bits == pytest.approx(bits, abs=1e-4)
+
+
+def test_the_cache_evicts_the_least_recently_used_entry():
+    from xent_envs.judge.cache import LRUCache
+
+    cache: LRUCache[int] = LRUCache(3)
+    for key in "abc":
+        cache.put(key, ord(key))
+    assert cache.get("a") == ord("a")  # now the most recently used
+    cache.put("d", ord("d"))
+    assert [cache.get(k) for k in "abcd"] == [ord("a"), None, ord("c"), ord("d")]
+    assert cache.info() == {"size": 3, "maxsize": 3, "hits": 4, "misses": 1}
+    cache.put("c", 0)  # replacing a value refreshes it too
+    cache.put("e", ord("e"))
+    assert [cache.get(k) for k in "acde"] == [None, 0, ord("d"), ord("e")]
+    nothing: LRUCache[int] = LRUCache(0)
+    nothing.put("a", 1)
+    assert nothing.get("a") is None and len(nothing) == 0
+    with pytest.raises(ValueError, match="cache size must be >= 0"):
+        LRUCache(-1)
+
+
+def test_threads_sharing_a_judge_get_the_serial_scores():
+    """Envs in threads (vector envs, servers) share one judge and its cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    judge = load_judge("tiny-random-gpt2", dtype="float32", cache_size=16)
+    judge.clear_cache()
+    requests = [(f"text number {i} of the batch", f"prefix {i % 3}") for i in range(12)]
+    serial = load_judge("tiny-random-gpt2", dtype="float32", cache_size=0).score_batch(requests)
+    batches = [requests[i:] + requests[:i] for i in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(judge.score_batch, batches, timeout=120))
+    for i, got in enumerate(results):
+        for a, b in zip(got, serial[i:] + serial[:i]):
+            assert a.tokens == b.tokens and a.bits == pytest.approx(b.bits, abs=1e-5)
+    info = judge.cache_info()
+    assert info["size"] == 12 and info["hits"] + info["misses"] == 8 * 12
 
 
 def test_generate_is_seeded_and_leaves_global_rng_alone(tiny_judge):
@@ -162,6 +230,41 @@ def test_generate_is_seeded_and_leaves_global_rng_alone(tiny_judge):
     assert a == tiny_judge.generate("Once upon a time", 12, seed=3)
     assert a != tiny_judge.generate("Once upon a time", 12, seed=4)
     assert 0 < len(tiny_judge.encode(a)) <= 13
+
+
+def test_generate_greedy_ignores_the_seed_and_follows_the_argmax(judge32):
+    greedy = judge32.generate("Once upon a time", 6, seed=1, temperature=0)
+    assert greedy == judge32.generate("Once upon a time", 6, seed=2, temperature=0)
+    ids = [judge32.start_token_id, *judge32.encode("Once upon a time")]
+    for _ in range(6):
+        with torch.no_grad():
+            ids.append(int(judge32.model(torch.tensor([ids])).logits[0, -1].argmax()))
+    assert greedy == judge32.decode(ids[-6:])
+
+
+def test_generate_cuts_before_the_first_stop_string(tiny_judge):
+    full = tiny_judge.generate("Once upon a time", 12, seed=3)
+    stop = full[len(full) // 2 : len(full) // 2 + 2]
+    cut = tiny_judge.generate("Once upon a time", 12, seed=3, stop=["never there", stop])
+    assert cut == full[: full.find(stop)] and len(cut) < len(full)
+
+
+def test_generate_stops_at_the_end_token_but_not_before_min_new_tokens(judge32):
+    """The tiny model never picks its end token by chance, so the greedy choice is made the
+    end token (the tokenizer's end is renamed to it for the test)."""
+    tokenizer = judge32.tokenizer
+    greedy_ids = judge32.encode(judge32.generate("Once upon a time", 4, seed=0, temperature=0))
+    original = tokenizer.eos_token
+    tokenizer.eos_token = tokenizer.convert_ids_to_tokens(greedy_ids[0])
+    try:
+        assert tokenizer.eos_token_id == greedy_ids[0]
+        stopped = judge32.generate("Once upon a time", 4, seed=0, temperature=0)
+        forced = judge32.generate("Once upon a time", 4, seed=0, temperature=0, min_new_tokens=2)
+    finally:
+        tokenizer.eos_token = original
+    assert tokenizer.eos_token_id == 50256
+    assert stopped == ""
+    assert len(judge32.encode(forced)) >= 2 and greedy_ids[0] not in judge32.encode(forced)[:2]
 
 
 def test_import_is_lazy():
