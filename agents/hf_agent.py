@@ -94,7 +94,8 @@ class HFAgent(TextAgent):
 
             tokenizer = AutoTokenizer.from_pretrained(self.model_name)
             model = AutoModelForCausalLM.from_pretrained(self.model_name, dtype="auto")
-            model = model.to(self.device).eval()
+            # transformers' stubs type ``to`` as a wrapped call that mypy cannot apply.
+            model = model.to(self.device).eval()  # type: ignore[arg-type]
         self._model = model
         self._tokenizer = tokenizer
         forward = inspect.signature(model.forward).parameters
