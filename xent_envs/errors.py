@@ -19,6 +19,7 @@ __all__ = [
     "ContextLengthError",
     "GamePackWarning",
     "JudgeError",
+    "JudgeRequestError",
     "ModelNotFoundError",
     "RecordError",
     "RunConflictError",
@@ -167,6 +168,11 @@ class XentRuntimeError(XentError, RuntimeError):
 
 class JudgeError(XentError, RuntimeError):
     """Raised when the judge model cannot be loaded or cannot answer a request."""
+
+
+class JudgeRequestError(JudgeError, ValueError):
+    """Raised for a judge request that cannot be answered as asked: a text that is not a
+    ``str``, a token id outside the judge's vocabulary."""
 
 
 class ModelNotFoundError(JudgeError, LookupError):

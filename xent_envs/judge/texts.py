@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import JudgeError
+from xent_envs.errors import ConfigError, JudgeError
+from xent_envs.judge.base import Judge
+from xent_envs.judge.sampling import Sampling
+from xent_envs.lang.limits import MAX_MAP_TEXT_COUNT
 from xent_envs.seeding import derive_seed
 
 __all__ = ["JudgeTextSource", "load_openings"]
@@ -48,6 +51,9 @@ class JudgeTextSource:
         openings: opening lines to prime the judge (default: ``openings.txt``).
         temperature, top_k, top_p: sampling options passed to ``judge.generate``.
 
+    Raises:
+        ConfigError: a length below 1, no opening line, or bad sampling options.
+
     Example:
         >>> from xent_envs.judge import load_judge
         >>> source = JudgeTextSource(load_judge("tiny-random-gpt2"), story_tokens=12)
@@ -57,7 +63,7 @@ class JudgeTextSource:
 
     def __init__(
         self,
-        judge: Any,
+        judge: Judge,
         *,
         story_tokens: int = 60,
         story_min_tokens: int = 40,
@@ -70,7 +76,10 @@ class JudgeTextSource:
         top_p: float = 0.95,
     ) -> None:
         if story_tokens < 1 or item_tokens < 1:
-            raise ValueError("story_tokens and item_tokens must be at least 1")
+            raise ConfigError(
+                f"story_tokens and item_tokens must be at least 1, got {story_tokens} and "
+                f"{item_tokens}"
+            )
         self.judge = judge
         self.story_tokens = story_tokens
         self.story_min_tokens = min(story_min_tokens, story_tokens)
@@ -79,7 +88,8 @@ class JudgeTextSource:
         self.mask = mask
         self.openings = list(openings) if openings is not None else load_openings()
         if not self.openings:
-            raise ValueError("JudgeTextSource needs at least one opening line")
+            raise ConfigError("JudgeTextSource needs at least one opening line")
+        Sampling(temperature, top_k, top_p)  # refused here, not at the first story
         self._sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
 
     # -- the TextSource protocol ---------------------------------------------------------------
@@ -114,7 +124,13 @@ class JudgeTextSource:
         return self._clip(opening, self.story_tokens)
 
     def generate_list(self, prompt: str, n: int, seed: int) -> list[str]:
-        """``n`` different items (each at most ``item_tokens`` tokens) matching ``prompt``."""
+        """``n`` different items (each at most ``item_tokens`` tokens) matching ``prompt``.
+
+        Raises:
+            ConfigError: ``n`` outside ``[0, MAX_MAP_TEXT_COUNT]``.
+            JudgeError: the judge wrote too few distinct items in ``4 * n + 8`` tries.
+        """
+        _check_count(n, 0)
         generator = self._generator(seed, "list", prompt)
         items: list[str] = []
         seen: set[str] = set()
@@ -143,7 +159,12 @@ class JudgeTextSource:
 
     def generate_masked(self, n: int, seed: int) -> list[str]:
         """``[text, masked]``: a story and a copy with ``n`` of its words (all of them when it
-        has fewer) replaced by ``mask``."""
+        has fewer) replaced by ``mask``.
+
+        Raises:
+            ConfigError: ``n`` outside ``[0, MAX_MAP_TEXT_COUNT]``.
+        """
+        _check_count(n, 0)
         text = self.story(derive_seed(seed, "masked-story"))
         generator = self._generator(seed, "masked")
         words = list(_WORD.finditer(text))
@@ -160,9 +181,13 @@ class JudgeTextSource:
     def generate_list_next_token(self, n: int, seed: int) -> list[str]:
         """``[prefix, next]``: a story cut at a seeded token position into a prefix (at least
         ``prefix_min_tokens`` tokens) and the ``n`` tokens that follow it. Both parts
-        re-tokenize to exactly their tokens, so ``next`` is ``n`` tokens of the judge."""
-        if n < 1:
-            raise ValueError(f"n must be at least 1, got {n}")
+        re-tokenize to exactly their tokens, so ``next`` is ``n`` tokens of the judge.
+
+        Raises:
+            ConfigError: ``n`` outside ``[1, MAX_MAP_TEXT_COUNT]``.
+            JudgeError: no story of 8 tried could be cut cleanly (stories too short for ``n``).
+        """
+        _check_count(n, 1)
         generator = self._generator(seed, "next-token")
         for attempt in range(8):
             text = self.story(derive_seed(seed, "next-token-story", attempt))
@@ -207,6 +232,11 @@ class JudgeTextSource:
                 return clipped
             keep -= 1
         return ""
+
+
+def _check_count(n: int, least: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not least <= n <= MAX_MAP_TEXT_COUNT:
+        raise ConfigError(f"the count must be an int in [{least}, {MAX_MAP_TEXT_COUNT}], got {n!r}")
 
 
 def _end_at_sentence(text: str) -> str:

@@ -50,9 +50,9 @@ def tiny_random_gpt2(
 ) -> tuple[Any, Any, str]:
     """Build the tiny model. Returns ``(model, tokenizer, weights_sha256)``."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2Tokenizer
 
-    tokenizer = GPT2TokenizerFast.from_pretrained(str(gpt2_tokenizer_folder()))
+    tokenizer = GPT2Tokenizer.from_pretrained(str(gpt2_tokenizer_folder()))
     config = GPT2Config(
         vocab_size=len(tokenizer),
         n_positions=n_positions,
