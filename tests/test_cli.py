@@ -208,8 +208,9 @@ def test_help_names_every_command(capsys):
 
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
-    assert sorted(sub.choices) == ["check", "eval", "list", "play"]
-    for command in ("list", "check", "play", "eval"):
+    commands = ["check", "cover", "eval", "evolve", "list", "play", "sample"]
+    assert sorted(sub.choices) == commands
+    for command in commands:
         with pytest.raises(SystemExit) as info:
             main([command, "--help"])
         assert info.value.code == 0

@@ -202,14 +202,33 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
     for owner in options:
         if owner not in names:
             raise UnknownNameError(unknown_name("agent", owner, names, where=" in --agent-option"))
+    games = tuple(_split(args.games))
+    params = _pairs(args.param, "--param", dotted=True)
+    seeds: dict[str, tuple[int, ...]] = {}
+    if args.suite is not None:
+        from xent_envs.errors import ConfigError
+        from xent_envs.generation.suite import load_suite
+
+        if games:
+            raise ConfigError("--suite names the games to play; drop --games")
+        suite = load_suite(args.suite)
+        suite.register()
+        games = suite.names
+        seeds = {game.name: tuple(game.map_seeds) for game in suite.games}
+        # The suite's parameters, each overridden by -p GAME.NAME=VALUE.
+        merged = {g.name: dict(g.params) for g in suite.games if g.params}
+        for game, values in params.items():
+            merged[game] = {**merged.get(game, {}), **values}
+        params = merged
     return EvalConfig(
         agents=tuple(AgentSpec(s.name, s.source, options.get(s.name, {})) for s in specs),
-        games=tuple(_split(args.games)),
+        games=games,
         maps=args.maps,
         rounds=args.rounds,
         seed=args.seed,
         judge=args.judge,
-        game_params=_pairs(args.param, "--param", dotted=True),
+        game_params=params,
+        map_seeds=seeds,
     )
 
 
@@ -298,6 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAMES",
         help="comma-separated games (default: every built-in game)",
     )
+    p.add_argument(
+        "--suite",
+        metavar="FILE",
+        help="a suite file (xent-envs cover writes one): its games and their maps, instead of "
+        "--games and --maps",
+    )
     p.add_argument("--maps", type=int, default=2, help="maps per game (default 2)")
     p.add_argument("--rounds", type=int, default=None, help="rounds per map (default: the game's)")
     p.add_argument("--seed", type=int, default=0, help="run seed; map seeds derive from it")
@@ -327,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
+
+    from xent_envs.generation.commands import add_commands as add_generation_commands
+
+    add_generation_commands(sub)
     return parser
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "RunConflictError",
     "RunLockedError",
     "ServerUnavailableError",
+    "TurnError",
     "UnknownNameError",
     "WriteError",
     "XentCheckError",
@@ -229,3 +230,8 @@ class ServerUnavailableError(AgentError):
 class BadResponseError(AgentError):
     """Raised when an agent's model server answers something that is not what its API
     promises (not JSON, a wrong type, too large), or refuses the request (4xx other than 429)."""
+
+
+class TurnError(XentError, RuntimeError):
+    """Raised when a move is played out of turn: by a seat the match is not waiting for,
+    before the match has advanced to a move, or after it has ended."""

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from xent_envs.errors import ConfigError, GamePackWarning, UnknownNameError, XentSyntaxError
-from xent_envs.games import GameDef, GameInstance, GameSpace, ParamDef, builtin_games, seed_split
+from xent_envs.games import GameDef, GameInstance, ParamDef, builtin_games, seed_split
 from xent_envs.registration import (
     ENTRY_POINT_GROUP,
     RANDOM_ID,
@@ -57,14 +57,6 @@ def test_every_game_has_docs_and_typed_parameters():
         for p in space.parameters:
             assert p.type in ("int", "float", "str") and p.description
             assert space.resolve({p.name: p.default})[p.name] == p.default
-
-
-def test_registry_module_still_re_exports_the_names_the_envs_use():
-    from xent_envs import registry
-
-    assert registry.GameSpace is GameSpace and registry.GameInstance is GameInstance
-    assert registry.game_space is game_space and registry.register_game is register_game
-    assert registry.list_games is list_games and registry.seed_split is seed_split
 
 
 def test_unknown_game_suggests_the_closest_name():
@@ -230,7 +222,7 @@ def test_a_program_without_a_card_is_named_after_its_file(tmp_path):
         ('name = "Filed"\n[parameters.rounds]\ntype = "int"\ndefault = 3\n', "one every game has"),
         ('name = "Filed"\ndescription = "at most $budget"\n', r"names \$budget"),
         ('name = "Filed"\ndescription = "costs $5"\n', r"\$\$ for a dollar sign"),
-        ('name = "Filed"\nplayers = ["white"]\n', "players must start with 'black'"),
+        ('name = "Filed"\nplayers = ["white", "white"]\n', "players must be distinct names"),
         ('name = "Filed"\nversion = -2\n', "version must be an integer >= 0"),
         ('name = "Filed"\nsummary = [1]\n', "summary must be a string"),
         ("name = 5\n", "name must be a non-empty string, got 5"),
@@ -497,3 +489,13 @@ def test_sync_and_async_vector_envs_play_the_same_version():
         assert terminated.all()
     assert played["sync"] == played["async"]
     assert played["sync"][0] == [3, 3]
+
+
+def test_an_unlisted_game_plays_by_id_but_is_not_listed_until_registered_listed():
+    space = register_game(source=echo(), name="Hidden", listed=False)
+    assert space.env_id in gym.registry and game_space("Hidden") is space
+    assert "Hidden" not in {s.name for s in list_games()}
+    register_game(source=echo(), name="Hidden")  # the same game, now listed
+    assert "Hidden" in {s.name for s in list_games()}
+    register_game(source=echo(), name="Hidden", listed=False)  # never unlists a listed game
+    assert "Hidden" in {s.name for s in list_games()}

@@ -145,6 +145,8 @@ class EvalConfig(JsonRecord):
         judge: judge name, as ``load_judge`` takes.
         game_params: per game name, fixed game parameters.
         split: the map-seed split the env draws from (``"eval"``, ``"train"`` or None).
+        map_seeds: per game name, explicit reset seeds of its maps (a suite file's maps);
+            such a game plays ``len(seeds)`` maps, map ``i`` reset with ``seeds[i]``.
     """
 
     agents: tuple[AgentSpec, ...]
@@ -155,6 +157,7 @@ class EvalConfig(JsonRecord):
     judge: str = DEFAULT_JUDGE
     game_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     split: str | None = "eval"
+    map_seeds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         specs = tuple(AgentSpec(a) if isinstance(a, str) else a for a in self.agents)
@@ -178,6 +181,16 @@ class EvalConfig(JsonRecord):
             raise ConfigError(f"rounds must be at least 1, got {self.rounds!r}")
         params = {g: _json_options(p, f"game {g!r}") for g, p in self.game_params.items()}
         object.__setattr__(self, "game_params", params)
+        seeds = {g: tuple(s) for g, s in self.map_seeds.items()}
+        for game, values in seeds.items():
+            if not 1 <= len(values) <= MAX_MAPS or not all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in values
+            ):
+                raise ConfigError(
+                    f"map_seeds of game {game!r} must be 1 to {MAX_MAPS} integers >= 0, "
+                    f"got {list(values)[:5]}"
+                )
+        object.__setattr__(self, "map_seeds", seeds)
 
     def agent(self, name: str) -> AgentSpec:
         """The spec of the agent called ``name``."""
@@ -192,6 +205,16 @@ class EvalConfig(JsonRecord):
         if self.rounds is not None:
             params["rounds"] = self.rounds
         return params
+
+    def maps_of(self, game: str) -> int:
+        """How many maps of ``game`` the run plays."""
+        return len(self.map_seeds[game]) if game in self.map_seeds else self.maps
+
+    def seed_of(self, game: str, index: int) -> int:
+        """The reset seed of map ``index`` of ``game``: the suite's, else :func:`map_seed`."""
+        if game in self.map_seeds:
+            return self.map_seeds[game][index]
+        return map_seed(self.seed, game, index)
 
     def run_key(self, judge_fingerprint: Mapping[str, Any]) -> str:
         """Hash (16 hex digits) of what every map of the run depends on: the judge's
@@ -216,6 +239,8 @@ class EvalConfig(JsonRecord):
                 "params": dict(self.game_params.get(game, {})),
                 "map": index,
                 "agent": self.agent(agent).to_json(),
+                # A suite's map is named by its seed; a derived seed is covered by the run key.
+                **({"reset_seed": self.seed_of(game, index)} if game in self.map_seeds else {}),
             }
         )
 

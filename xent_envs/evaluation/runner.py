@@ -36,7 +36,7 @@ from xent_envs.evaluation.agent import (
     check_agent_options,
     load_agent_factory,
 )
-from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed, map_seed
+from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_map
 from xent_envs.evaluation.records import MapRecord, MapSlot
 from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
@@ -50,8 +50,8 @@ def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
     """Every map slot of ``config`` in playing order (game, then map, then agent), lazily:
     a run of many maps costs nothing before it plays them."""
     for game in config.games:
-        for index in range(config.maps):
-            seed = map_seed(config.seed, game, index)
+        for index in range(config.maps_of(game)):
+            seed = config.seed_of(game, index)
             for spec in config.agents:
                 yield MapSlot(
                     game=game,
@@ -71,9 +71,9 @@ def _expected(config: EvalConfig, run_key: str) -> Callable[[MapRecord], MapSlot
     def expect(record: MapRecord) -> MapSlot | None:
         if record.game not in config.games or record.agent not in agents:
             return None
-        if not 0 <= record.map < config.maps:
+        if not 0 <= record.map < config.maps_of(record.game):
             return None
-        seed = map_seed(config.seed, record.game, record.map)
+        seed = config.seed_of(record.game, record.map)
         key = config.map_key(run_key, record.game, record.map, record.agent)
         return MapSlot(record.game, record.map, record.agent, seed, agent_seed(seed), run_key, key)
 
