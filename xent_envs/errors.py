@@ -15,11 +15,14 @@ from collections.abc import Iterable
 __all__ = [
     "AgentError",
     "BadResponseError",
+    "ClusterError",
     "ConfigError",
     "ContextLengthError",
+    "FingerprintMismatchError",
     "GamePackWarning",
     "JudgeError",
     "JudgeRequestError",
+    "JudgeServerError",
     "ModelNotFoundError",
     "RecordError",
     "RunConflictError",
@@ -184,6 +187,17 @@ class ContextLengthError(JudgeError, ValueError):
     """Raised when a text and its prefix do not fit in the judge's context window."""
 
 
+class JudgeServerError(JudgeError, ConnectionError):
+    """Raised when a judge server (``xent-envs serve-judge``, an OpenAI-compatible completions
+    server) cannot be reached, does not answer in time, or answers something its API does not
+    promise; the message names the server and what happened."""
+
+
+class FingerprintMismatchError(JudgeError):
+    """Raised when a judge's fingerprint differs from the one a run expects (a server of
+    another model, a worker on another device): scores of two judges are never mixed."""
+
+
 class UnknownNameError(XentError, LookupError):
     """Raised for an unknown game, agent, parameter or judge name; lists the valid ones."""
 
@@ -230,6 +244,11 @@ class ServerUnavailableError(AgentError):
 class BadResponseError(AgentError):
     """Raised when an agent's model server answers something that is not what its API
     promises (not JSON, a wrong type, too large), or refuses the request (4xx other than 429)."""
+
+
+class ClusterError(XentError, RuntimeError):
+    """Raised when Ray is not installed, cannot be started or reached at the address given,
+    or its workers keep dying; the message says which and what to do."""
 
 
 class TurnError(XentError, RuntimeError):

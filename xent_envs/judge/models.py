@@ -18,6 +18,7 @@ from xent_envs.errors import ConfigError, ModelNotFoundError, UnknownNameError, 
 from xent_envs.judge.backends import (
     Backend,
     Option,
+    ScoringBackend,
     backend_for,
     boolean,
     int_at_least,
@@ -26,6 +27,8 @@ from xent_envs.judge.backends import (
 )
 from xent_envs.judge.cached import DEFAULT_CACHE_SIZE, CachedJudge
 from xent_envs.judge.hf import TRANSFORMERS_OPTIONS, TransformersJudge
+from xent_envs.judge.http import HTTP_OPTIONS
+from xent_envs.judge.openai_logprobs import OPENAI_OPTIONS, OPENAI_PREFIXES
 
 __all__ = ["DEFAULT_JUDGE", "TINY_JUDGE", "WRAPPER_OPTIONS", "build_judge", "load_judge"]
 
@@ -147,6 +150,42 @@ register_backend(
         options=TRANSFORMERS_OPTIONS,
         accepts=_looks_like_model,
         description="a local folder or Hugging Face id of a transformers causal LM",
+    )
+)
+
+
+def _http(name: str, **options: Any) -> ScoringBackend:
+    from xent_envs.judge.http import HttpJudge
+    from xent_envs.judge.server import require_serve_extra
+
+    require_serve_extra()
+    return HttpJudge.connect(name, **options)
+
+
+def _openai(name: str, **options: Any) -> ScoringBackend:
+    from xent_envs.judge.openai_logprobs import OpenAICompletionsJudge
+    from xent_envs.judge.server import require_serve_extra
+
+    require_serve_extra()
+    return OpenAICompletionsJudge.connect(name, **options)
+
+
+register_backend(
+    Backend(
+        name="http",
+        factory=_http,
+        options=HTTP_OPTIONS,
+        prefixes=("http://", "https://"),
+        description="a judge served by `xent-envs serve-judge` (xent_envs.judge.http)",
+    )
+)
+register_backend(
+    Backend(
+        name="openai-completions",
+        factory=_openai,
+        options=OPENAI_OPTIONS,
+        prefixes=OPENAI_PREFIXES,
+        description="prompt log-probabilities of an OpenAI-compatible completions server (vLLM)",
     )
 )
 
