@@ -24,8 +24,8 @@ Options (``load_judge("http://...", **options)``):
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
