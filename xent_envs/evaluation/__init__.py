@@ -12,6 +12,8 @@ The pieces, in the order a map flows through them:
 - :mod:`~xent_envs.evaluation.records`: the typed records and their JSON;
 - :mod:`~xent_envs.evaluation.store`: the results folder (lock, checked reads);
 - :mod:`~xent_envs.evaluation.runner`: ``evaluate``, the loop over a run;
+- :mod:`~xent_envs.evaluation.backends` and :mod:`~xent_envs.evaluation.ray_backend`: where
+  maps are played (here one by one or ``concurrency`` at once, or on Ray workers);
 - :mod:`~xent_envs.evaluation.scoring` and :mod:`~xent_envs.evaluation.report`.
 
 >>> from xent_envs.evaluation import EvalConfig, evaluate
@@ -27,6 +29,7 @@ from xent_envs.evaluation.agent import (
     build_agent,
     load_agent_factory,
 )
+from xent_envs.evaluation.backends import LocalBackend, PlayBackend, PlayJob
 from xent_envs.evaluation.config import (
     MAX_MAPS,
     RECORD_FORMAT,
@@ -37,6 +40,7 @@ from xent_envs.evaluation.config import (
     map_seed,
 )
 from xent_envs.evaluation.episode import play_map
+from xent_envs.evaluation.ray_backend import RayBackend
 from xent_envs.evaluation.records import (
     MapError,
     MapRecord,
@@ -54,7 +58,7 @@ from xent_envs.evaluation.report import (
     plot_leaderboard,
     write_reports,
 )
-from xent_envs.evaluation.runner import evaluate, plan
+from xent_envs.evaluation.runner import evaluate, plan, play_slots
 from xent_envs.evaluation.scoring import AgentResult, Leaderboard, leaderboard, normalise_map
 from xent_envs.evaluation.store import ResultsStore, Scan
 
@@ -68,9 +72,13 @@ __all__ = [
     "AgentSpec",
     "EvalConfig",
     "Leaderboard",
+    "LocalBackend",
     "MapError",
     "MapRecord",
     "MapSlot",
+    "PlayBackend",
+    "PlayJob",
+    "RayBackend",
     "ResultsStore",
     "RewardTerm",
     "RoundRecord",
@@ -92,6 +100,7 @@ __all__ = [
     "package_versions",
     "plan",
     "play_map",
+    "play_slots",
     "plot_leaderboard",
     "write_reports",
 ]

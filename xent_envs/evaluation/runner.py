@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from xent_envs.evaluation.agent import (
     check_agent_options,
     load_agent_factory,
 )
+from xent_envs.evaluation.backends import LocalBackend, PlayBackend, PlayJob
 from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_map
 from xent_envs.evaluation.records import MapRecord, MapSlot
@@ -43,7 +44,7 @@ from xent_envs.evaluation.report import RunSummary, package_versions, write_repo
 from xent_envs.evaluation.scoring import Leaderboard, leaderboard
 from xent_envs.evaluation.store import ResultsStore
 
-__all__ = ["evaluate", "plan"]
+__all__ = ["evaluate", "plan", "play_slots"]
 
 
 def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
@@ -100,6 +101,7 @@ def evaluate(
     reports: bool = True,
     log: Callable[[str], None] | None = None,
     lock_timeout: float = 0.0,
+    backend: PlayBackend | None = None,
 ) -> Leaderboard:
     """Run (or resume, or grow) the evaluation ``config`` into the folder ``out``.
 
@@ -115,6 +117,9 @@ def evaluate(
         reports: write ``results.json``, ``report.md`` and ``leaderboard.png`` at the end.
         log: where to print notes (resumed maps, skipped files, errors); default: nowhere.
         lock_timeout: seconds to wait for another evaluation writing to ``out`` to finish.
+        backend: where maps are played (:mod:`xent_envs.evaluation.backends`): in this
+            process one at a time (the default), ``LocalBackend(concurrency=K)``, or on Ray
+            workers (``RayBackend``). Every backend saves the same records here.
 
     Returns:
         The leaderboard of the maps of ``config``.
@@ -186,7 +191,9 @@ def evaluate(
 
             bar = tqdm(total=total, initial=len(done), unit="map", desc="eval")
         try:
-            with contextlib.closing(_play(config, todo, spaces, factories, done)) as played:
+            job = PlayJob(config, spaces, factories, frozenset(done), fingerprint)
+            player = backend or LocalBackend()
+            with contextlib.closing(player.play(job, todo)) as played:
                 for record in played:
                     if not manifest_saved:
                         store.write_run(grown)
@@ -217,17 +224,21 @@ def evaluate(
     return board
 
 
-def _play(
+def play_slots(
     config: EvalConfig,
     todo: Iterator[MapSlot],
     spaces: Mapping[str, Any],
     factories: Mapping[str, AgentFactory],
-    done: set[tuple[str, int, str]],
+    done: Set[tuple[str, int, str]],
+    *,
+    wrap_env: Callable[[Any], Any] | None = None,
 ) -> Generator[MapRecord, None, None]:
     """Play the slots of ``todo``, yielding each record as soon as its map ends.
 
     The agents and envs that have maps to play are built first, so a bad option or game
-    parameter stops the run before any map; they are closed when the generator ends.
+    parameter stops the run before any map; they are closed when the generator ends. Every
+    backend plays through this generator (a worker or a lane feeds ``todo`` one slot at a
+    time); ``wrap_env`` wraps each env it builds (the concurrent backend's shared waves).
     """
     import gymnasium as gym
 
@@ -255,6 +266,8 @@ def _play(
                     split=config.split,
                     **config.params_of(game),
                 )
+                if wrap_env is not None:
+                    envs[game] = wrap_env(envs[game])
         for slot in todo:
             yield play_map(envs[slot.game], agents[slot.agent], slot)
     finally:
