@@ -313,3 +313,81 @@ class socket_closed_port:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_the_core_imports_neither_ray_nor_the_server_stack():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xent_envs, xent_envs.judge, xent_envs.evaluation, xent_envs.distributed\n"
+        "from xent_envs.cli import build_parser\n"
+        "build_parser()\n"
+        "print(sorted(m for m in ('ray', 'fastapi', 'uvicorn', 'httpx') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_an_eval_run_resumes_through_the_server_with_the_same_records(server, tmp_path):
+    import dataclasses
+
+    from xent_envs.evaluation import EvalConfig, ResultsStore, evaluate
+
+    def played(folder):
+        records = ResultsStore(folder).scan(lambda record: record.slot).records
+        return {(r.game, r.map, r.agent): (r.seed, [(s.action, s.reward) for s in r.steps])
+                for r in records.values()}  # fmt: skip
+
+    config = EvalConfig(agents=("random",), games=("Condense",), maps=1, judge="tiny-random-gpt2")
+    evaluate(config, tmp_path / "mixed", reports=False)
+    grown = dataclasses.replace(config, maps=2)
+    evaluate(dataclasses.replace(grown, judge=server.url), tmp_path / "mixed", reports=False)
+    evaluate(grown, tmp_path / "local", reports=False)
+    assert played(tmp_path / "mixed") == played(tmp_path / "local")
+    assert len(played(tmp_path / "local")) == 2
+
+
+def test_the_serve_judge_command_serves_until_stopped(tiny_judge):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "xent_envs.cli", "serve-judge", "--judge",
+               "tiny-random-gpt2", "--port", str(port)]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        remote = HttpJudge(f"http://127.0.0.1:{port}", max_retries=60, timeout=120)
+        assert remote.fingerprint == tiny_judge.fingerprint
+        assert remote.score(REQUESTS) == list(tiny_judge.backend.score(REQUESTS))
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+    assert f"on http://127.0.0.1:{port}" in out.decode()
+
+
+def test_eval_backend_options_are_checked():
+    from xent_envs.cli import build_parser, eval_backend
+    from xent_envs.errors import ConfigError
+    from xent_envs.evaluation import LocalBackend, RayBackend
+
+    parser = build_parser()
+
+    def backend(*argv):
+        return eval_backend(parser.parse_args(["eval", "--agent", "random", *argv]))
+
+    assert isinstance(backend(), LocalBackend) and backend().concurrency == 1
+    assert backend("--concurrency", "4").concurrency == 4
+    ray_backend = backend("--backend", "ray", "--workers", "3", "--address", "h:1")
+    assert isinstance(ray_backend, RayBackend)
+    assert (ray_backend.workers, ray_backend.address) == (3, "h:1")
+    with pytest.raises(ConfigError, match="--workers and --address are options of --backend ray"):
+        backend("--workers", "2")
+    with pytest.raises(ConfigError, match="workers must be an int from 1"):
+        backend("--backend", "ray", "--workers", "0")
