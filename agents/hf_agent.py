@@ -24,6 +24,7 @@ __all__ = ["HFAgent"]
 # The answer starts inside a quoted move: small chat models then write words (often echoing
 # the texts) rather than a number or a chat reply; the closing quote or a newline ends it.
 _PREFILL = 'Move: "'
+_GREEDY = Sampling(temperature=0.0)
 
 
 class HFAgent(TextAgent):
@@ -110,9 +111,11 @@ class HFAgent(TextAgent):
         return plain_prompt(observation, info, self.system_prompt) + _PREFILL[len("Move:") :]
 
     # -- generation -------------------------------------------------------------------------
-    def _generate(self, prompt: str, max_new_tokens: int) -> tuple[str, int, int]:
-        """Decode after ``prompt`` until a newline or a quote; returns (text, prompt tokens,
-        new tokens)."""
+    def _generate(
+        self, prompt: str, max_new_tokens: int, sampling: Sampling | None = None
+    ) -> tuple[str, int, int]:
+        """Decode after ``prompt`` until a newline or a quote (with ``sampling``, default the
+        agent's); returns (text, prompt tokens, new tokens)."""
         lm = self._load()
         tokenizer = lm.tokenizer
         ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -126,12 +129,28 @@ class HFAgent(TextAgent):
         new = lm.generate_ids(
             ids,
             max_new_tokens,
-            sampling=self.sampling,
+            sampling=sampling or self.sampling,
             generator=self._generator,
             end_ids=lm.end_ids(),
             stop=closed,
         )
         return tokenizer.decode(new, skip_special_tokens=True), len(ids), len(new)
+
+    def _generate_rows(
+        self, prompt: str, rows: int, max_new_tokens: int, greedy_first: bool
+    ) -> tuple[list[str], int, int]:
+        """``rows`` answers after ``prompt``, each until a newline or a quote: row 0 greedy
+        when ``greedy_first``, the others drawn with the agent's sampling from its one seeded
+        generator (so a map replays exactly). Returns (texts, prompt tokens, new tokens over
+        all rows)."""
+        texts: list[str] = []
+        prompt_tokens = new_tokens = 0
+        for row in range(rows):
+            sampling = _GREEDY if row == 0 and greedy_first else None
+            text, prompt_tokens, n_new = self._generate(prompt, max_new_tokens, sampling)
+            texts.append(text)
+            new_tokens += n_new
+        return texts, prompt_tokens, new_tokens
 
     def act_text(self, observation: str, info: dict[str, Any]) -> str:
         budget = int(info.get("max_tokens", 16))

@@ -187,7 +187,17 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=40, help="words per text")
     parser.add_argument("--window", type=float, default=0.002)
     parser.add_argument("--skip", choices=("eval", "http"), default=None)
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=1,
+        help="torch threads here (1: on a shared machine, a spinning thread pool in the "
+        "calling thread makes in-process scoring many times slower than in a server thread)",
+    )
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
     if args.skip != "http":
         print("HTTP judge:")
         http = bench_http(args)

@@ -9,6 +9,9 @@
                    --out results/                evaluate agents; resumes or grows a run
                    [--concurrency K] [--backend ray [--address ADDR] [--workers N]]
     xent-envs serve-judge --judge smollm2-135m --port 8000    a judge over HTTP
+    xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
+                                                 pre-generate maps (resumable, --workers N)
+    xent-envs maps info pools/condense [--check] what a map pool holds
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
@@ -29,7 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xent_envs.evaluation.scoring import DEFAULT_BASELINE, NORMALISATIONS
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps.sources import DEFAULT_TEXT_SOURCE
 
 if TYPE_CHECKING:
     from xent_envs.evaluation import EvalConfig
@@ -231,6 +236,7 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
         judge=args.judge,
         game_params=params,
         map_seeds=seeds,
+        text_source=args.text_source,
     )
 
 
@@ -266,6 +272,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             log=lambda msg: print(msg, file=sys.stderr),
             backend=backend,
+            normalisation=args.normalisation,
+            baseline=args.baseline,
         )
     except KeyboardInterrupt:
         saved = len(ResultsStore(args.out).map_files())
@@ -286,7 +294,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xent-envs",
-        description="Xent games as Gymnasium environments: list, check, play, eval.",
+        description="Xent games as Gymnasium environments: list, check, play, eval, maps.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -351,6 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", default=DEFAULT_JUDGE, help=f"judge model (default {DEFAULT_JUDGE})")
     p.add_argument("--out", default="results", help="results folder (default results/)")
     p.add_argument(
+        "--text-source",
+        default=DEFAULT_TEXT_SOURCE,
+        metavar="SOURCE",
+        help="where map texts come from: stories (default), docs:PATH (your texts), or "
+        "pool:DIR (a pool from `xent-envs maps build`: instant resets)",
+    )
+    p.add_argument(
         "-O",
         "--agent-option",
         action="append",
@@ -371,6 +386,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-resume",
         action="store_true",
         help="refuse a results folder that already holds maps of this configuration",
+    )
+    p.add_argument(
+        "--normalisation",
+        choices=NORMALISATIONS,
+        default=NORMALISATIONS[0],
+        help="how each map's score is normalised: baseline (default: 0 = the baseline agent, "
+        "100 = the map's best; every map counts) or reference (the reference engine's "
+        "score/|best|)",
+    )
+    p.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        metavar="AGENT",
+        help=f"the agent scored 0 on every map (default {DEFAULT_BASELINE}; when it is not "
+        "in the run, the worst agent of each map)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -408,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_generation_commands(sub)
     add_judge_commands(sub)
+    from xent_envs.maps.commands import add_commands as add_map_commands
+
+    add_map_commands(sub)
     return parser
 
 

@@ -47,6 +47,7 @@ import gymnasium as gym
 from xent_envs.errors import ConfigError, GamePackWarning, UnknownNameError, unknown_name
 from xent_envs.games import GameDef, GameSpace, builtin_games, load_game_file
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps import DEFAULT_TEXT_SOURCE
 
 __all__ = [
     "ENTRY_POINT",
@@ -231,7 +232,11 @@ def _check_name(name: Any) -> None:
 
 
 def _commit(space: GameSpace) -> None:
-    kwargs: dict[str, Any] = {"game": space.env_id, "judge": DEFAULT_JUDGE}
+    kwargs: dict[str, Any] = {
+        "game": space.env_id,
+        "judge": DEFAULT_JUDGE,
+        "text_source": DEFAULT_TEXT_SOURCE,
+    }
     if space.definition not in builtin_games():
         # Carry the game in the spec, so a spawned subprocess can register it and make the env.
         kwargs["game_def"] = space.definition.to_json()
@@ -284,7 +289,7 @@ def register_builtin_games() -> None:
             id=RANDOM_ID,
             entry_point=ENTRY_POINT,
             vector_entry_point=VECTOR_ENTRY_POINT,
-            kwargs={"game": "*", "judge": DEFAULT_JUDGE},
+            kwargs={"game": "*", "judge": DEFAULT_JUDGE, "text_source": DEFAULT_TEXT_SOURCE},
             max_episode_steps=MAX_EPISODE_STEPS,
         )
     if SAMPLED_ID not in gym.registry:

@@ -23,7 +23,7 @@ def test_descriptors_of_the_built_in_games():
         "moves": 1,
         "budget": 10,
     }
-    assert got["Debate"]["seats"] == 2 and got["Debate"]["terms"] == 4
+    assert got["Debate"]["seats"] == 2 and got["Debate"]["terms"] == 8
     assert got["Horizon"]["moves"] == 2 and got["Horizon"]["constraints"] == 2
     assert got["Synthesize"]["sources"] == 3
     assert BUILTIN["Condense"].analysis.cell == (0, 0, 0, 0, 0)

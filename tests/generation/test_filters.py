@@ -30,7 +30,8 @@ def test_visible_texts_reads_the_observation_contract(tiny_judge):
     env = gym.make("xent/Contrast-v0", judge=tiny_judge).unwrapped
     obs, _ = env.reset(seed=0)
     texts = visible_texts(obs)
-    assert set(texts) == {"s1", "s2"} and texts["s1"].startswith("It rained for forty days")
+    assert set(texts) == {"s1", "s2"}
+    assert texts["s1"] != texts["s2"] and all(len(t) > 40 and t in obs for t in texts.values())
 
 
 def test_a_reward_that_no_move_changes_fails_varies_with_zero_spread(tiny_judge):

@@ -96,14 +96,16 @@ def test_built_in_names_route_to_their_backends():
     assert backend_for("gpt2").name == "transformers"
     assert backend_for("Qwen/Qwen2.5-0.5B").name == "transformers"
     assert backend_for("./my-model").name == "transformers"
+    assert backend_for("http://127.0.0.1:8000").name == "http"
+    assert backend_for("openai+http://gpu:8000/v1").name == "openai-completions"
     assert set(known_judges()) >= {"smollm2-135m", "tiny-random-gpt2"}
 
 
 def test_a_name_no_backend_serves_lists_the_known_ones():
     with pytest.raises(UnknownNameError) as info:
-        backend_for("http://127.0.0.1:8000")
+        backend_for("grpc://127.0.0.1:8000")
     message = str(info.value)
-    assert "unknown judge 'http://127.0.0.1:8000'" in message
+    assert "unknown judge 'grpc://127.0.0.1:8000'" in message
     assert "smollm2-135m" in message and "tiny-random-gpt2" in message
 
 
@@ -112,7 +114,7 @@ def test_a_registered_prefix_routes_urls(byte_backend):
     assert isinstance(judge, CachedJudge) and isinstance(judge.backend, ByteBackend)
     assert judge.xent("ab").bits == (1 + 97 % 7 + 0.5, 1 + 98 % 7 + 0.5)
     assert byte_backend == ["bytes://127.0.0.1:8000"]
-    with pytest.raises(UnknownNameError, match="or a name starting with bytes://"):
+    with pytest.raises(UnknownNameError, match="or a name starting with http://, .*, bytes://"):
         backend_for("ftp://x")
 
 

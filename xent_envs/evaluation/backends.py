@@ -57,6 +57,8 @@ class PlayJob:
             to play are not built.
         fingerprint: the judge fingerprint of the run; a worker whose judge has another is
             refused.
+        source: the map text source of the run in this process (a Ray worker resolves
+            ``config.text_source`` itself).
     """
 
     config: EvalConfig
@@ -64,6 +66,7 @@ class PlayJob:
     factories: Mapping[str, AgentFactory]
     done: frozenset[tuple[str, int, str]]
     fingerprint: Mapping[str, Any]
+    source: Any = None
 
 
 class PlayBackend(Protocol):
@@ -95,7 +98,9 @@ class LocalBackend:
         from xent_envs.evaluation.runner import play_slots
 
         if self.concurrency == 1:
-            yield from play_slots(job.config, todo, job.spaces, job.factories, job.done)
+            yield from play_slots(
+                job.config, todo, job.spaces, job.factories, job.done, source=job.source
+            )
         else:
             yield from _play_lanes(job, todo, self.concurrency)
 
@@ -133,7 +138,13 @@ def _play_lanes(
     def lane() -> None:
         try:
             played = play_slots(
-                job.config, feed, job.spaces, job.factories, job.done, wrap_env=waves.wrap
+                job.config,
+                feed,
+                job.spaces,
+                job.factories,
+                job.done,
+                source=job.source,
+                wrap_env=waves.wrap,
             )
             for record in played:
                 out.put(record)

@@ -3,14 +3,17 @@ played once and saved as soon as it ends.
 
 All agents meet the same maps: map ``i`` of game ``g`` is reset with a seed derived stably
 from ``(seed, g, i)`` (:func:`~xent_envs.evaluation.config.map_seed`), the env draws it from
-the eval split of map seeds, and each agent is reset with the same agent seed for that map.
+the eval side of the content split (``split="eval"`` by default: no eval map shares an
+opening, a word, a motion or a document with a train map), and each agent is reset with the
+same agent seed for that map. Map texts come from ``config.text_source`` (a map pool makes
+the resets instant).
 The results folder (:mod:`xent_envs.evaluation.store`) holds one file per map, so:
 
 - an interrupted run restarts where it stopped; maps recorded as errors are played again;
 - a run grows: more maps, another game or another agent reuse every map already saved
   (the keys are explained in :mod:`xent_envs.evaluation.config`);
-- a folder of another run (judge, seed, split, rounds) is refused, and so is an agent or game
-  name reused with another definition;
+- a folder of another run (judge, text source, seed, split, rounds) is refused, and so is an
+  agent or game name reused with another definition;
 - one evaluation writes to a folder at a time (a second one is refused, naming the first).
 
 Example:
@@ -28,7 +31,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence, Se
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import RunConflictError, UnknownNameError, unknown_name
+from xent_envs.errors import ConfigError, RunConflictError, UnknownNameError, unknown_name
 from xent_envs.evaluation.agent import (
     Agent,
     AgentFactory,
@@ -41,8 +44,15 @@ from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_map
 from xent_envs.evaluation.records import MapRecord, MapSlot
 from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
-from xent_envs.evaluation.scoring import Leaderboard, leaderboard
+from xent_envs.evaluation.scoring import (
+    DEFAULT_BASELINE,
+    NORMALISATIONS,
+    Leaderboard,
+    Normalisation,
+    leaderboard,
+)
 from xent_envs.evaluation.store import ResultsStore
+from xent_envs.maps import MapSource, resolve_text_source, source_token
 
 __all__ = ["evaluate", "plan", "play_slots"]
 
@@ -102,6 +112,8 @@ def evaluate(
     log: Callable[[str], None] | None = None,
     lock_timeout: float = 0.0,
     backend: PlayBackend | None = None,
+    normalisation: Normalisation = "baseline",
+    baseline: str | None = DEFAULT_BASELINE,
 ) -> Leaderboard:
     """Run (or resume, or grow) the evaluation ``config`` into the folder ``out``.
 
@@ -120,6 +132,9 @@ def evaluate(
         backend: where maps are played (:mod:`xent_envs.evaluation.backends`): in this
             process one at a time (the default), ``LocalBackend(concurrency=K)``, or on Ray
             workers (``RayBackend``). Every backend saves the same records here.
+        normalisation: how the leaderboard normalises maps: ``"baseline"`` (default) or
+            ``"reference"`` (:mod:`~xent_envs.evaluation.scoring`); it changes no map played.
+        baseline: the agent scored 0 on every map with ``"baseline"`` (when in the run).
 
     Returns:
         The leaderboard of the maps of ``config``.
@@ -138,6 +153,10 @@ def evaluate(
     from xent_envs.judge import load_judge
 
     note = log or (lambda _msg: None)
+    if normalisation not in NORMALISATIONS:
+        raise ConfigError(
+            f"unknown normalisation {normalisation!r}; expected one of {list(NORMALISATIONS)}"
+        )
     spaces = {space.name: space for space in _resolve_games(config.games)}
     config = dataclasses.replace(config, games=tuple(spaces))
     for game in config.game_params:
@@ -154,10 +173,12 @@ def evaluate(
 
     judge = load_judge(config.judge)
     fingerprint = dict(judge.fingerprint)
-    run_key = config.run_key(fingerprint)
+    source = resolve_text_source(config.text_source)
+    texts = source_token(source)
+    run_key = config.run_key(fingerprint, texts)
     store = ResultsStore(out)
     with store.lock(lock_timeout):
-        folder = store.open(RunManifest.of(config, fingerprint))
+        folder = store.open(RunManifest.of(config, fingerprint, texts))
         problems = folder.conflicts(config)
         if problems:
             raise RunConflictError(f"{store.folder}: " + "; ".join(problems))
@@ -191,7 +212,7 @@ def evaluate(
 
             bar = tqdm(total=total, initial=len(done), unit="map", desc="eval")
         try:
-            job = PlayJob(config, spaces, factories, frozenset(done), fingerprint)
+            job = PlayJob(config, spaces, factories, frozenset(done), fingerprint, source)
             player = backend or LocalBackend()
             with contextlib.closing(player.play(job, todo)) as played:
                 for record in played:
@@ -217,7 +238,13 @@ def evaluate(
         ranked = sorted(
             records.values(), key=lambda r: (order[r.game], r.map, agent_order[r.agent])
         )
-        board = leaderboard(ranked, agents=[s.name for s in config.agents], seed=config.seed)
+        board = leaderboard(
+            ranked,
+            agents=[s.name for s in config.agents],
+            seed=config.seed,
+            normalisation=normalisation,
+            baseline=baseline,
+        )
         if reports:
             summary = RunSummary(run_key, config, fingerprint, package_versions())
             write_reports(store.folder, board, summary, ranked, scan.skipped)
@@ -231,6 +258,7 @@ def play_slots(
     factories: Mapping[str, AgentFactory],
     done: Set[tuple[str, int, str]],
     *,
+    source: MapSource | None = None,
     wrap_env: Callable[[Any], Any] | None = None,
 ) -> Generator[MapRecord, None, None]:
     """Play the slots of ``todo``, yielding each record as soon as its map ends.
@@ -238,9 +266,14 @@ def play_slots(
     The agents and envs that have maps to play are built first, so a bad option or game
     parameter stops the run before any map; they are closed when the generator ends. Every
     backend plays through this generator (a worker or a lane feeds ``todo`` one slot at a
-    time); ``wrap_env`` wraps each env it builds (the concurrent backend's shared waves).
+    time). ``source`` gives the map texts (default: ``config.text_source`` resolved here, as
+    a Ray worker does); ``wrap_env`` wraps each env it builds (the concurrent backend's shared
+    waves).
     """
     import gymnasium as gym
+
+    if source is None:
+        source = resolve_text_source(config.text_source)
 
     pending_agents: set[str] = set()
     pending_games: set[str] = set()
@@ -264,6 +297,7 @@ def play_slots(
                     spaces[game].env_id,
                     judge=config.judge,
                     split=config.split,
+                    text_source=source,
                     **config.params_of(game),
                 )
                 if wrap_env is not None:
