@@ -44,8 +44,7 @@ class TokenizerCodec:
         name: the judge's name, for error messages.
 
     Example:
-        >>> from xent_envs.judge.tiny import gpt2_tokenizer_folder
-        >>> codec = TokenizerCodec(load_tokenizer(str(gpt2_tokenizer_folder())))
+        >>> codec = TokenizerCodec(load_tokenizer("tiny-random-gpt2"))
         >>> codec.encode("Hello world"), codec.token_strings([15496, 995])
         ([15496, 995], ['Hello', ' world'])
     """
@@ -140,7 +139,7 @@ def files_digest(files: Mapping[str, bytes]) -> str:
     """One sha256 over the files' names and contents (in name order).
 
     >>> files_digest({"a.json": b"{}"})[:12]
-    'e2e9fc13a3b4'
+    '67034dd476a1'
     """
     digest = hashlib.sha256()
     for name in sorted(files):

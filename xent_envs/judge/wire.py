@@ -99,7 +99,7 @@ def fingerprint_digest(fingerprint: Mapping[str, Any]) -> str:
     """16 hex digits naming a fingerprint (canonical JSON, sha256).
 
     >>> fingerprint_digest({"model": "m", "dtype": "float32"})
-    '5d8ba0f5c3a8e2a3'
+    '1f18d58774d45349'
     """
     blob = json.dumps(dict(fingerprint), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
