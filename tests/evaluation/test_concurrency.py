@@ -108,6 +108,27 @@ def test_concurrency_is_checked():
             LocalBackend(bad)
 
 
+def together(waves, calls):
+    """Run ``calls`` in threads released at once: the waves are held busy until every call
+    is pending, so the first thread to run takes them all in one wave."""
+    with waves._cond:
+        waves._busy = True
+    out = {}
+    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, calls[i]())) for i in
+               range(len(calls))]  # fmt: skip
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while len(waves._pending) < len(calls) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with waves._cond:
+        waves._busy = False
+        waves._cond.notify_all()
+    for t in threads:
+        t.join(60)
+    return [out[i] for i in range(len(calls))]
+
+
 def test_shared_waves_merge_the_judge_calls_of_concurrent_envs(tiny_judge):
     import gymnasium as gym
 
@@ -115,24 +136,11 @@ def test_shared_waves_merge_the_judge_calls_of_concurrent_envs(tiny_judge):
 
     waves = SharedWaves()
     envs = [waves.wrap(gym.make("xent/Condense-v0", judge="tiny-random-gpt2")) for _ in range(4)]
-    alone = [gym.make("xent/Condense-v0", judge="tiny-random-gpt2") for _ in range(4)]
-    barrier = threading.Barrier(4)
-    out = {}
-
-    def play(i):
-        barrier.wait()
-        envs[i].reset(seed=i)
-        barrier.wait()
-        out[i] = envs[i].step(f"move number {i}")
-
-    threads = [threading.Thread(target=play, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for i, env in enumerate(alone):
-        env.reset(seed=i)
-        _, reward, terminated, truncated, _ = env.step(f"move number {i}")
-        assert out[i][1:4] == (reward, terminated, truncated)
-    assert waves.calls == 8
-    assert waves.batches < 8 and waves.largest >= 2
+    together(waves, [lambda i=i: envs[i].reset(seed=i) for i in range(4)])
+    steps = together(waves, [lambda i=i: envs[i].step(f"move number {i}") for i in range(4)])
+    assert (waves.calls, waves.batches, waves.largest) == (8, 2, 4)
+    for i in range(4):
+        alone = gym.make("xent/Condense-v0", judge="tiny-random-gpt2")
+        alone.reset(seed=i)
+        _, reward, terminated, truncated, _ = alone.step(f"move number {i}")
+        assert steps[i][1:4] == (reward, terminated, truncated)
