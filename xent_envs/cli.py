@@ -12,6 +12,7 @@
     xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
                                                  pre-generate maps (resumable, --workers N)
     xent-envs maps info pools/condense [--check] what a map pool holds
+    xent-envs serve [--port 8000] [--results DIR]  the web page: play games, read results
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
@@ -441,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     from xent_envs.maps.commands import add_commands as add_map_commands
 
     add_map_commands(sub)
+    from xent_envs.web.commands import add_commands as add_web_commands
+
+    add_web_commands(sub)
     return parser
 
 
