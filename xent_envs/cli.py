@@ -7,8 +7,10 @@
     xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
     xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
                    --out results/                evaluate agents; resumes or grows a run
+                   [--concurrency K] [--backend ray [--address ADDR] [--workers N]]
     xent-envs eval --seats black=search,white=hf --seats black=hf,white=search --games Debate
                                                  self-play: agents seated against each other
+    xent-envs serve-judge --judge smollm2-135m --port 8000    a judge over HTTP
     xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
                                                  pre-generate maps (resumable, --workers N)
     xent-envs maps info pools/condense [--check] what a map pool holds
@@ -42,7 +44,7 @@ from xent_envs.maps.sources import DEFAULT_TEXT_SOURCE
 if TYPE_CHECKING:
     from xent_envs.evaluation import EvalConfig
 
-__all__ = ["build_parser", "eval_config", "main"]
+__all__ = ["build_parser", "eval_backend", "eval_config", "main"]
 
 
 def _value(text: str) -> Any:
@@ -265,10 +267,29 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
     )
 
 
+def eval_backend(args: argparse.Namespace) -> Any:
+    """The play backend of ``xent-envs eval``'s ``--backend``, ``--workers``, ``--address``
+    and ``--concurrency``.
+
+    Raises:
+        ConfigError: ``--workers`` or ``--address`` without ``--backend ray``, or a bad count.
+    """
+    from xent_envs.errors import ConfigError
+    from xent_envs.evaluation.backends import LocalBackend
+    from xent_envs.evaluation.ray_backend import RayBackend
+
+    if args.backend == "ray":
+        return RayBackend(args.workers, args.address, concurrency=args.concurrency)
+    if args.workers is not None or args.address is not None:
+        raise ConfigError("--workers and --address are options of --backend ray")
+    return LocalBackend(args.concurrency)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from xent_envs.evaluation import ResultsStore, evaluate, format_table
 
     config = eval_config(args)
+    backend = eval_backend(args)
     start = time.perf_counter()
     try:
         board = evaluate(
@@ -277,6 +298,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             resume=not args.no_resume,
             progress=not args.quiet,
             log=lambda msg: print(msg, file=sys.stderr),
+            backend=backend,
             normalisation=args.normalisation,
             baseline=args.baseline,
         )
@@ -417,11 +439,41 @@ def build_parser() -> argparse.ArgumentParser:
         "in the run, the worst agent of each map)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="K",
+        help="maps played at once (per worker with --backend ray), their judge calls merged; "
+        "for agents that wait on a model server (default 1)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="where maps are played: this process (default) or Ray workers",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Ray workers, each loading the judge once (default: the runtime's CPUs)",
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        metavar="ADDR",
+        help="a Ray cluster to join (host:port, ray://host:port or auto); default: a local "
+        "Ray runtime started for the run",
+    )
     p.set_defaults(func=cmd_eval)
 
     from xent_envs.generation.commands import add_commands as add_generation_commands
+    from xent_envs.judge.commands import add_commands as add_judge_commands
 
     add_generation_commands(sub)
+    add_judge_commands(sub)
     from xent_envs.maps.commands import add_commands as add_map_commands
 
     add_map_commands(sub)

@@ -15,10 +15,14 @@ from collections.abc import Iterable
 __all__ = [
     "AgentError",
     "BadResponseError",
+    "ClusterError",
     "ConfigError",
     "ContextLengthError",
+    "FingerprintMismatchError",
     "GamePackWarning",
     "JudgeError",
+    "JudgeRequestError",
+    "JudgeServerError",
     "MapInPlayError",
     "ModelNotFoundError",
     "PoolError",
@@ -176,12 +180,28 @@ class JudgeError(XentError, RuntimeError):
     """Raised when the judge model cannot be loaded or cannot answer a request."""
 
 
+class JudgeRequestError(JudgeError, ValueError):
+    """Raised for a judge request that cannot be answered as asked: a text that is not a
+    ``str``, a token id outside the judge's vocabulary."""
+
+
 class ModelNotFoundError(JudgeError, LookupError):
     """Raised when a judge name, model id or model file cannot be resolved."""
 
 
 class ContextLengthError(JudgeError, ValueError):
     """Raised when a text and its prefix do not fit in the judge's context window."""
+
+
+class JudgeServerError(JudgeError, ConnectionError):
+    """Raised when a judge server (``xent-envs serve-judge``, an OpenAI-compatible completions
+    server) cannot be reached, does not answer in time, or answers something its API does not
+    promise; the message names the server and what happened."""
+
+
+class FingerprintMismatchError(JudgeError):
+    """Raised when a judge's fingerprint differs from the one a run expects (a server of
+    another model, a worker on another device): scores of two judges are never mixed."""
 
 
 class UnknownNameError(XentError, LookupError):
@@ -230,6 +250,11 @@ class ServerUnavailableError(AgentError):
 class BadResponseError(AgentError):
     """Raised when an agent's model server answers something that is not what its API
     promises (not JSON, a wrong type, too large), or refuses the request (4xx other than 429)."""
+
+
+class ClusterError(XentError, RuntimeError):
+    """Raised when Ray is not installed, cannot be started or reached at the address given,
+    or its workers keep dying; the message says which and what to do."""
 
 
 class TurnError(XentError, RuntimeError):

@@ -47,6 +47,45 @@ def test_sampling_is_seeded(codec):
     assert runs[0] != runs[2]
 
 
+def test_a_judge_name_shares_the_judges_model(tiny_agent, tiny_judge):
+    assert tiny_agent.lm is tiny_judge.backend.lm
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"top_p": 0}, "top_p must be in (0, 1], got 0"),
+        ({"temperature": float("nan")}, "temperature must be a finite number >= 0, got nan"),
+        ({"temperature": -0.5}, "temperature must be a finite number >= 0, got -0.5"),
+    ],
+)
+def test_bad_sampling_options_are_config_errors(options, message):
+    from xent_envs.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        HFAgent("tiny-random-gpt2", **options)
+    assert message in str(info.value)
+
+
+def test_generation_stops_after_a_newline_or_quote(tiny_agent):
+    """The answer is cut where the quoted move closes: the decoding loop's stop test."""
+    from xent_envs.judge.sampling import Sampling
+
+    lm = tiny_agent.lm
+    prompt = tiny_agent.prompt(OBS, {"max_tokens": 6})
+    ids = lm.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    greedy = Sampling(temperature=0, top_k=0, top_p=1.0)
+    free = lm.generate_ids(ids, 40, sampling=greedy, generator=None, end_ids=lm.end_ids())
+    text, n_prompt, n_new = tiny_agent._generate(prompt, 40)
+    assert n_prompt == len(ids) and text == lm.tokenizer.decode(free[:n_new])
+    closing = [
+        k
+        for k in range(1, len(free) + 1)
+        if any(c in lm.tokenizer.decode(free[:k]).lstrip() for c in '\n"')
+    ]
+    assert n_new == (closing[0] if closing else len(free))
+
+
 def test_unparseable_answer_plays_the_fallback(tiny_agent, codec, monkeypatch):
     tiny_agent._codec = codec
     monkeypatch.setattr(tiny_agent, "_generate", lambda prompt, limit: ("  \n", 5, 1))
@@ -79,9 +118,9 @@ def test_smollm2_plays_a_move_on_the_real_judge(real_judge):
     start = time.perf_counter()
     action = agent.act(obs, info)
     assert time.perf_counter() - start < 30
-    assert agent._model is real_judge.model
+    assert agent.lm is real_judge.backend.lm  # the judge's weights, in memory once
     assert len(action) >= 1
-    assert agent._tokenizer.chat_template  # the chat prompt, not the plain one
+    assert agent.lm.tokenizer.chat_template  # the chat prompt, not the plain one
     _, _reward, terminated, _, step_info = env.step(action)
     assert terminated and step_info["move"]
     assert step_info["move_tokens"] <= info["max_tokens"]

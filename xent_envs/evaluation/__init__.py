@@ -13,6 +13,8 @@ The pieces, in the order a map flows through them:
 - :mod:`~xent_envs.evaluation.records`: the typed records and their JSON;
 - :mod:`~xent_envs.evaluation.store`: the results folder (lock, checked reads);
 - :mod:`~xent_envs.evaluation.runner`: ``evaluate``, the loop over a run;
+- :mod:`~xent_envs.evaluation.backends` and :mod:`~xent_envs.evaluation.ray_backend`: where
+  maps are played (here one by one or ``concurrency`` at once, or on Ray workers);
 - :mod:`~xent_envs.evaluation.scoring` (normalised leaderboard, per-round curves),
   :mod:`~xent_envs.evaluation.headtohead` (lineups) and :mod:`~xent_envs.evaluation.report`
   (JSON, Markdown, plots);
@@ -32,6 +34,7 @@ from xent_envs.evaluation.agent import (
     build_agent,
     load_agent_factory,
 )
+from xent_envs.evaluation.backends import LocalBackend, PlayBackend, PlayJob
 from xent_envs.evaluation.config import (
     MAX_MAPS,
     RECORD_FORMAT,
@@ -50,6 +53,7 @@ from xent_envs.evaluation.headtohead import (
     head_to_head,
     head_to_head_markdown,
 )
+from xent_envs.evaluation.ray_backend import RayBackend
 from xent_envs.evaluation.records import (
     MapError,
     MapRecord,
@@ -68,7 +72,7 @@ from xent_envs.evaluation.report import (
     plot_rounds,
     write_reports,
 )
-from xent_envs.evaluation.runner import evaluate, plan
+from xent_envs.evaluation.runner import evaluate, plan, play_slots
 from xent_envs.evaluation.scoring import (
     DEFAULT_BASELINE,
     NORMALISATIONS,
@@ -108,10 +112,14 @@ __all__ = [
     "Leaderboard",
     "Lineup",
     "LineupResult",
+    "LocalBackend",
     "MapError",
     "MapRecord",
     "MapSlot",
     "MapTable",
+    "PlayBackend",
+    "PlayJob",
+    "RayBackend",
     "ResultsStore",
     "RewardTerm",
     "RoundRecord",
@@ -145,6 +153,7 @@ __all__ = [
     "plan",
     "play_lineup",
     "play_map",
+    "play_slots",
     "plot_leaderboard",
     "plot_rounds",
     "rounds_study",

@@ -138,14 +138,15 @@ class MapError(JsonRecord):
     """Why a map could not be scored.
 
     Attributes:
-        where: ``"agent.reset"``, ``"agent.act"`` (the agent raised) or ``"env"`` (the env
-            or the judge raised, or paid a non-finite reward).
+        where: ``"agent.reset"``, ``"agent.act"`` (the agent raised), ``"env"`` (the env
+            or the judge raised, or paid a non-finite reward) or ``"worker"`` (the Ray
+            worker playing the map died or ran past its time, on every attempt).
         type: the exception's class name.
         message: its message.
         traceback: its formatted traceback (the last 4000 characters).
     """
 
-    where: Literal["agent.reset", "agent.act", "env"]
+    where: Literal["agent.reset", "agent.act", "env", "worker"]
     type: str
     message: str
     traceback: str = ""

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from xent_envs.evaluation.agent import (
     check_agent_options,
     load_agent_factory,
 )
+from xent_envs.evaluation.backends import LocalBackend, PlayBackend, PlayJob
 from xent_envs.evaluation.config import EvalConfig, Lineup, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_lineup, play_map
 from xent_envs.evaluation.headtohead import head_to_head
@@ -61,7 +62,7 @@ from xent_envs.evaluation.scoring import (
 from xent_envs.evaluation.store import ResultsStore
 from xent_envs.maps import MapSource, resolve_text_source, source_token
 
-__all__ = ["evaluate", "plan"]
+__all__ = ["evaluate", "plan", "play_slots"]
 
 
 def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
@@ -158,6 +159,7 @@ def evaluate(
     reports: bool = True,
     log: Callable[[str], None] | None = None,
     lock_timeout: float = 0.0,
+    backend: PlayBackend | None = None,
     normalisation: Normalisation = "baseline",
     baseline: str | None = DEFAULT_BASELINE,
 ) -> Leaderboard:
@@ -175,6 +177,9 @@ def evaluate(
         reports: write ``results.json``, ``report.md`` and ``leaderboard.png`` at the end.
         log: where to print notes (resumed maps, skipped files, errors); default: nowhere.
         lock_timeout: seconds to wait for another evaluation writing to ``out`` to finish.
+        backend: where maps are played (:mod:`xent_envs.evaluation.backends`): in this
+            process one at a time (the default), ``LocalBackend(concurrency=K)``, or on Ray
+            workers (``RayBackend``). Every backend saves the same records here.
         normalisation: how the leaderboard normalises maps: ``"baseline"`` (default) or
             ``"reference"`` (:mod:`~xent_envs.evaluation.scoring`); it changes no map played.
         baseline: the agent scored 0 on every map with ``"baseline"`` (when in the run).
@@ -260,7 +265,9 @@ def evaluate(
 
             bar = tqdm(total=total, initial=len(done), unit="map", desc="eval")
         try:
-            with contextlib.closing(_play(config, todo, spaces, factories, done, source)) as played:
+            job = PlayJob(config, spaces, factories, frozenset(done), fingerprint, source)
+            player = backend or LocalBackend()
+            with contextlib.closing(player.play(job, todo)) as played:
                 for record in played:
                     if not manifest_saved:
                         store.write_run(grown)
@@ -305,24 +312,33 @@ def evaluate(
     return board
 
 
-def _play(
+def play_slots(
     config: EvalConfig,
     todo: Iterator[MapSlot],
     spaces: Mapping[str, Any],
     factories: Mapping[str, AgentFactory],
-    done: set[tuple[str, int, str]],
-    source: MapSource,
+    done: Set[tuple[str, int, str]],
+    *,
+    source: MapSource | None = None,
+    wrap_env: Callable[[Any], Any] | None = None,
 ) -> Generator[MapRecord, None, None]:
     """Play the slots of ``todo``, yielding each record as soon as its map ends.
 
     The agents and envs that have maps to play are built first, so a bad option or game
     parameter stops the run before any map; they are closed when the generator ends. An
     agent that plays alone and one seat of a lineup are built apart (each reset with its
-    own env), one per (agent, seat) however many lineups seat it there.
+    own env), one per (agent, seat) however many lineups seat it there. Every backend plays
+    through this generator (a worker or a lane feeds ``todo`` one slot at a time).
+    ``source`` gives the map texts (default: ``config.text_source`` resolved here, as a Ray
+    worker does); ``wrap_env`` wraps each single-agent env it builds (the concurrent
+    backend's shared waves; a lineup's AEC env plays its seats in turn, unwrapped).
     """
     import gymnasium as gym
 
     from xent_envs.multiagent import env as multiagent_env
+
+    if source is None:
+        source = resolve_text_source(config.text_source)
 
     players = config.players
     lineups = {lineup.label for lineup in config.lineups}
@@ -357,6 +373,8 @@ def _play(
                     text_source=source,
                     **config.params_of(game),
                 )
+                if wrap_env is not None:
+                    envs[game] = wrap_env(envs[game])
             if game in pending_games["lineup"]:
                 tables[game] = multiagent_env(
                     game,

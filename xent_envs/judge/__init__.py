@@ -1,5 +1,7 @@
 """The judge: a fixed causal LM that scores texts in bits, in batches, and writes map texts.
 
+``load_judge(name)`` finds the backend for ``name`` in a table (``backends``), builds it, wraps
+it in the one de-duplicating, caching ``CachedJudge`` and checks it on a canary sentence.
 ``import xent_envs.judge`` is cheap: torch and transformers load with the first judge.
 
 Example:
@@ -13,29 +15,54 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from xent_envs.judge.backends import (
+    Backend,
+    Option,
+    ScoringBackend,
+    known_judges,
+    register_backend,
+    unregister_backend,
+)
 from xent_envs.judge.base import Codec, Judge, first_n_tokens, last_n_tokens
-from xent_envs.judge.models import DEFAULT_JUDGE, KNOWN_JUDGES, load_judge
+from xent_envs.judge.cached import CachedJudge
+from xent_envs.judge.models import DEFAULT_JUDGE, TINY_JUDGE, build_judge, load_judge
 
 if TYPE_CHECKING:
     from xent_envs.judge.hf import TransformersJudge
+    from xent_envs.judge.lm import CausalLM, load_causal_lm
+    from xent_envs.judge.sampling import Sampling
     from xent_envs.judge.truth import is_false, is_true, truth_requests
 
 __all__ = [
     "DEFAULT_JUDGE",
-    "KNOWN_JUDGES",
+    "TINY_JUDGE",
+    "Backend",
+    "CachedJudge",
+    "CausalLM",
     "Codec",
     "Judge",
+    "Option",
+    "Sampling",
+    "ScoringBackend",
     "TransformersJudge",
+    "build_judge",
     "first_n_tokens",
     "is_false",
     "is_true",
+    "known_judges",
     "last_n_tokens",
+    "load_causal_lm",
     "load_judge",
+    "register_backend",
     "truth_requests",
+    "unregister_backend",
 ]
 
 _LAZY = {
     "TransformersJudge": "xent_envs.judge.hf",
+    "CausalLM": "xent_envs.judge.lm",
+    "load_causal_lm": "xent_envs.judge.lm",
+    "Sampling": "xent_envs.judge.sampling",
     "is_true": "xent_envs.judge.truth",
     "is_false": "xent_envs.judge.truth",
     "truth_requests": "xent_envs.judge.truth",

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from xent_envs.errors import JudgeRequestError
 from xent_envs.lang.codec import Codec, first_n_tokens, last_n_tokens
 from xent_envs.score import Score
 
-__all__ = ["Codec", "Judge", "first_n_tokens", "last_n_tokens"]
+__all__ = ["Codec", "Judge", "clean_text", "first_n_tokens", "last_n_tokens"]
 
 
 @runtime_checkable
@@ -29,8 +30,9 @@ class Judge(Codec, Protocol):
 
     @property
     def fingerprint(self) -> dict[str, Any]:
-        """JSON-ready identity of the judge: model, weights hash or revision, dtype, scoring
-        convention. Recorded with every result so scores are never compared across judges."""
+        """JSON-ready identity of the judge: model, weights hash or revision, dtype, device,
+        scoring convention. Recorded with every result so scores are never compared across
+        judges."""
         ...
 
     def score_batch(self, requests: Sequence[tuple[str, str]]) -> list[Score]:
@@ -48,3 +50,22 @@ class Judge(Codec, Protocol):
     def generate(self, prompt: str, max_new_tokens: int, seed: int, **options: Any) -> str:
         """Sample a continuation of ``prompt`` from a generator seeded with ``seed`` alone."""
         ...
+
+
+def clean_text(value: str | bytes) -> str:
+    """A str that encodes to UTF-8: bytes are decoded with U+FFFD for invalid sequences, and
+    lone surrogates in a str become U+FFFD (a valid surrogate pair becomes its character).
+
+    Example:
+        >>> clean_text("broken \\ud800 surrogate"), clean_text(b"caf\\xc3\\xa9 \\xff")
+        ('broken \\ufffd surrogate', 'café \\ufffd')
+    """
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if not isinstance(value, str):
+        raise JudgeRequestError(f"a judge scores str (or UTF-8 bytes), got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

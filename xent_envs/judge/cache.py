@@ -11,6 +11,8 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
+from xent_envs.errors import ConfigError
+
 __all__ = ["LRUCache"]
 
 V = TypeVar("V")
@@ -22,7 +24,7 @@ class LRUCache(Generic[V]):
 
     def __init__(self, maxsize: int) -> None:
         if maxsize < 0:
-            raise ValueError(f"cache size must be >= 0, got {maxsize}")
+            raise ConfigError(f"cache size must be >= 0, got {maxsize}")
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
@@ -57,10 +59,11 @@ class LRUCache(Generic[V]):
         return len(self._data)
 
     def info(self) -> dict[str, int]:
-        """``{"size", "maxsize", "hits", "misses"}``."""
-        return {
-            "size": len(self._data),
-            "maxsize": self.maxsize,
-            "hits": self.hits,
-            "misses": self.misses,
-        }
+        """``{"size", "maxsize", "hits", "misses"}``, read together."""
+        with self._lock:
+            return {
+                "size": len(self._data),
+                "maxsize": self.maxsize,
+                "hits": self.hits,
+                "misses": self.misses,
+            }
