@@ -37,7 +37,7 @@ def workload(judge: Any, n: int, seed: int) -> list[tuple[str, str]]:
 
     openings = load_openings()
     rng = random.Random(seed)
-    requests = []
+    requests: list[tuple[str, str]] = []
     while len(requests) < n:
         ids: list[int] = []
         while len(ids) < 64:

@@ -65,13 +65,15 @@ def main() -> None:
     import torch
 
     import xent_envs  # noqa: F401  (registers the envs)
-    from xent_envs.judge import load_judge
+    from xent_envs.judge import TransformersJudge, load_judge
     from xent_envs.judge.batching import pad_right
 
     judge = load_judge(args.judge)
     backend = judge.backend
+    if not isinstance(backend, TransformersJudge):
+        raise SystemExit(f"judge {args.judge!r} is not a transformers model: no raw forward")
     model = backend.lm.model
-    params = {"story_tokens": 26, "rounds": 10}
+    params: dict[str, Any] = {"story_tokens": 26, "rounds": 10}
 
     recorder = RecordingJudge(judge)
     probe = gym.make("xent/Synthesize-v0", judge=recorder, **params)
@@ -102,6 +104,10 @@ def main() -> None:
         with torch.inference_mode():
             model(input_ids=ids, use_cache=False).logits.sum().item()
 
+    def one_by_one(batch: list[tuple[int, ...]]) -> None:
+        for row in batch:
+            raw([row])
+
     times: dict[str, list[float]] = {key: [] for key in "abcd"}
     for _ in range(args.repeats):
         for move in MOVES:
@@ -112,7 +118,7 @@ def main() -> None:
                 ("a", lambda m=move: step(m)),
                 ("b", lambda m=move: score(m)),
                 ("c", lambda m=move: raw(rows[m])),
-                ("d", lambda m=move: [raw([row]) for row in rows[m]]),
+                ("d", lambda m=move: one_by_one(rows[m])),
             ):
                 start = time.perf_counter()
                 fn()
