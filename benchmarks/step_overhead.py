@@ -11,9 +11,9 @@ baselines ``xent(s)`` are cached from an earlier move of the map, as in play. Ti
 (d) three raw forward passes of one row each: the floor for a step whose three requests come
     to the judge one at a time.
 
-Medians over ``--repeats`` rounds of ``len(MOVES)`` moves, the four taking turns.
+Medians over ``--repeats`` rounds of ``--moves`` moves (8 by default), the four taking turns.
 
-    python benchmarks/step_overhead.py [--repeats 3] [--judge smollm2-135m]
+    python benchmarks/step_overhead.py [--repeats 3] [--moves 8] [--judge smollm2-135m]
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--judge", default="smollm2-135m")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--moves", type=int, default=len(MOVES), help="moves per round (<= 8)")
     args = parser.parse_args()
+    moves = MOVES[: max(1, args.moves)]
 
     import gymnasium as gym
     import torch
@@ -80,7 +82,7 @@ def main() -> None:
     probe.reset(seed=args.seed)
     requests: dict[str, list[tuple[str, str]]] = {}
     waves = []
-    for move in MOVES:
+    for move in moves:
         judge.clear_cache()
         probe.reset(seed=args.seed)
         probe.step(judge.encode("warm up"))  # the baselines xent(s) enter the cache
@@ -88,7 +90,7 @@ def main() -> None:
         probe.step(judge.encode(move))
         waves.append(len(recorder.calls))
         requests[move] = [r for call in recorder.calls for r in call]
-    rows = {m: [backend.layout(t, p).row for t, p in requests[m]] for m in MOVES}
+    rows = {m: [backend.layout(t, p).row for t, p in requests[m]] for m in moves}
 
     env = gym.make("xent/Synthesize-v0", judge=judge, **params)
 
@@ -110,7 +112,7 @@ def main() -> None:
 
     times: dict[str, list[float]] = {key: [] for key in "abcd"}
     for _ in range(args.repeats):
-        for move in MOVES:
+        for move in moves:
             judge.clear_cache()
             env.reset(seed=args.seed)
             env.step(judge.encode("warm up"))
@@ -124,7 +126,7 @@ def main() -> None:
                 fn()
                 times[key].append(time.perf_counter() - start)
     ms = {key: 1000 * statistics.median(values) for key, values in times.items()}
-    lengths = sorted({len(r) for m in MOVES for r in rows[m]})
+    lengths = sorted({len(r) for m in moves for r in rows[m]})
     print(
         f"judge {judge.fingerprint['model']} ({judge.fingerprint['dtype']}, "
         f"{judge.fingerprint['device']}, {torch.get_num_threads()} threads); rows of "
