@@ -113,6 +113,17 @@ class HFAgent(TextAgent):
     def _generate(self, prompt: str, max_new_tokens: int) -> tuple[str, int, int]:
         """Decode after ``prompt`` until a newline or a quote; returns (text, prompt tokens,
         new tokens)."""
+        texts, n_prompt, n_new = self._generate_rows(prompt, 1, max_new_tokens)
+        return texts[0], n_prompt, n_new
+
+    def _generate_rows(
+        self, prompt: str, rows: int, max_new_tokens: int, greedy_first: bool = False
+    ) -> tuple[list[str], int, int]:
+        """Decode ``rows`` answers after ``prompt`` side by side, each until a newline or a
+        quote, with the judge package's one decoding loop (``CausalLM.generate_rows``: the
+        prompt is read once). Row 0 is greedy when ``greedy_first``; the others follow
+        ``self.sampling`` with the seeded generator. Returns (texts, prompt tokens, new tokens
+        over all rows)."""
         lm = self._load()
         tokenizer = lm.tokenizer
         ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -123,15 +134,18 @@ class HFAgent(TextAgent):
             text = tokenizer.decode(new, skip_special_tokens=True).lstrip()
             return "\n" in text or '"' in text
 
-        new = lm.generate_ids(
+        out = lm.generate_rows(
             ids,
+            rows,
             max_new_tokens,
             sampling=self.sampling,
             generator=self._generator,
             end_ids=lm.end_ids(),
             stop=closed,
+            greedy_first=greedy_first,
         )
-        return tokenizer.decode(new, skip_special_tokens=True), len(ids), len(new)
+        texts = [tokenizer.decode(row, skip_special_tokens=True) for row in out]
+        return texts, len(ids), sum(len(row) for row in out)
 
     def act_text(self, observation: str, info: dict[str, Any]) -> str:
         budget = int(info.get("max_tokens", 16))

@@ -1,7 +1,7 @@
 """Same request, same bits, whatever the batch: the remaining difference and what it costs.
 
-For each dtype, a workload of requests of varied lengths (story texts of 4 to 64 tokens, half
-of them after a prefix) is scored
+For each dtype, a workload of requests of varied lengths (texts of 4 to 64 tokens cut from
+fixed sentences, half of them after a prefix) is scored
 
 * **alone**: each request in a call of its own;
 * **in random batches**: each request inside ``--batches`` calls with 1 to 7 random
@@ -31,11 +31,25 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def workload(judge: Any, n: int, seed: int) -> list[tuple[str, str]]:
-    """``n`` distinct requests: texts cut from the opening lines, half with a prefix."""
-    from xent_envs.judge.texts import load_openings
+SENTENCES = [
+    "The lighthouse keeper counted the ships that passed before dawn.",
+    "My grandmother kept every letter she ever received in a tin box.",
+    "At the edge of the village, the old mill had stopped turning years ago.",
+    "The children built a fort out of blankets and refused to come out for dinner.",
+    "Rain fell on the market stalls while the traders packed away their fruit.",
+    "He opened the notebook and found a map drawn in faded blue ink.",
+    "The train was late again, so she read the same page three times.",
+    "Nobody in the office knew who had left the flowers on the desk.",
+    "The fox waited by the fence until the farmer's lights went out.",
+    "Our teacher said the experiment had failed, but the results surprised everyone.",
+    "The bakery on the corner sells bread that is still warm at six in the morning.",
+    "A strange sound came from the attic every night at exactly midnight.",
+]
 
-    openings = load_openings()
+
+def workload(judge: Any, n: int, seed: int) -> list[tuple[str, str]]:
+    """``n`` distinct requests: texts cut from :data:`SENTENCES`, half with a prefix."""
+    openings = SENTENCES
     rng = random.Random(seed)
     requests: list[tuple[str, str]] = []
     while len(requests) < n:

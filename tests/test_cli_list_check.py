@@ -26,7 +26,7 @@ def test_list_describes_parameters_with_param_def(capsys):
     assert "Condense  (xent/Condense-v0)\n  Write a short prefix" in out
     assert "\n    budget (int, default 10, 3..40): Token budget of the move.\n" in out
     assert "    topic (str, default 'Animals', one of 'Animals', 'Fruits and vegetables'," in out
-    assert out.rstrip().endswith("12 games. `xent-envs list -v` shows the full rules.")
+    assert out.rstrip().endswith("17 games. `xent-envs list -v` shows the full rules.")
 
 
 def test_list_verbose_shows_the_rules_with_parameter_names(capsys):

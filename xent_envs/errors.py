@@ -21,10 +21,13 @@ __all__ = [
     "JudgeError",
     "JudgeRequestError",
     "ModelNotFoundError",
+    "PoolError",
     "RecordError",
     "RunConflictError",
     "RunLockedError",
     "ServerUnavailableError",
+    "TextSourceError",
+    "TurnError",
     "UnknownNameError",
     "WriteError",
     "XentCheckError",
@@ -229,3 +232,20 @@ class ServerUnavailableError(AgentError):
 class BadResponseError(AgentError):
     """Raised when an agent's model server answers something that is not what its API
     promises (not JSON, a wrong type, too large), or refuses the request (4xx other than 429)."""
+
+
+class TurnError(XentError, RuntimeError):
+    """Raised when a move is played out of turn: by a seat the match is not waiting for,
+    before the match has advanced to a move, or after it has ended."""
+
+
+class TextSourceError(ConfigError):
+    """Raised when a text source cannot give a map's texts: a user text folder that is empty
+    or holds a binary file, a bad JSONL line, no content on the side of the split asked for;
+    the message names the file (and line) and what to do."""
+
+
+class PoolError(TextSourceError):
+    """Raised when a map pool cannot be used: not a pool, a corrupt or foreign file, another
+    format, or maps built with another judge, game or split than the env's; the message
+    names the file and what differs."""

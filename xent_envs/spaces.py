@@ -5,19 +5,30 @@ default), but an observation of a Xent game holds whatever the judge wrote: punc
 accents, emoji. ``UnicodeText`` contains any string up to a length in *characters*.
 ``TokenSequence`` holds variable-length moves as token ids of the judge's tokenizer.
 
-Both spaces are non-array spaces: vector envs batch them as tuples, and
-``AsyncVectorEnv`` needs ``shared_memory=False`` for them.
+Both spaces are non-array spaces: vector envs batch them as tuples. ``AsyncVectorEnv``
+passes observations through shared memory by default; ``UnicodeText`` registers its own
+layout there (one int32 code point per character, -1 after the end), since Gymnasium's
+``Text`` layout only holds its sample charset (a newline raised ``KeyError('\\n')``).
+Actions never use shared memory, so ``TokenSequence`` needs none.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import string
-from typing import Any
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, overload
 
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector.utils import (
+    create_shared_memory,
+    read_from_shared_memory,
+    write_to_shared_memory,
+)
 
-__all__ = ["TokenSequence", "UnicodeText", "as_token_ids"]
+__all__ = ["SharedTexts", "TokenSequence", "UnicodeText", "as_token_ids"]
 
 _SAMPLE_CHARSET = string.ascii_letters + string.digits + string.punctuation + " éàü—’"
 
@@ -54,6 +65,73 @@ class UnicodeText(spaces.Text):
             and self.min_length == other.min_length
             and self.max_length == other.max_length
         )
+
+
+@create_shared_memory.register(UnicodeText)
+def _create_unicode_shared_memory(
+    space: UnicodeText, n: int = 1, ctx: ModuleType = multiprocessing
+) -> Any:
+    return ctx.Array(np.dtype(np.int32).char, n * space.max_length)
+
+
+@write_to_shared_memory.register(UnicodeText)
+def _write_unicode_to_shared_memory(
+    space: UnicodeText, index: int, value: str, shared_memory: Any
+) -> None:
+    size = space.max_length
+    codes = np.frombuffer(value[:size].encode("utf-32-le", "surrogatepass"), dtype="<i4")
+    row = np.frombuffer(shared_memory.get_obj(), dtype=np.int32)[index * size : (index + 1) * size]
+    row[: len(codes)] = codes
+    row[len(codes) :] = -1
+
+
+@read_from_shared_memory.register(UnicodeText)
+def _read_unicode_from_shared_memory(
+    space: UnicodeText, shared_memory: Any, n: int = 1
+) -> SharedTexts:
+    return SharedTexts(shared_memory, n, space.max_length)
+
+
+class SharedTexts(Sequence[str]):
+    """A live view of ``n`` texts in shared memory, as ``AsyncVectorEnv`` expects of
+    ``read_from_shared_memory``: it reads the buffer once, at construction, and keeps the
+    result as its observations (a view, for array spaces). A tuple of ``str`` read then would
+    stay empty forever, so each text is decoded when accessed, and a copy (what the vector
+    env hands out with its default ``copy=True``) is a plain tuple of the current texts.
+    """
+
+    def __init__(self, shared_memory: Any, n: int, max_length: int) -> None:
+        self._rows = np.frombuffer(shared_memory.get_obj(), dtype=np.int32).reshape(n, max_length)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        row = self._rows[index]
+        length = int(np.count_nonzero(row >= 0))
+        return row[:length].astype("<i4").tobytes().decode("utf-32-le", "surrogatepass")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (tuple, SharedTexts)) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> tuple[str, ...]:
+        return tuple(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> tuple[str, ...]:
+        return tuple(self)
+
+    def __repr__(self) -> str:
+        return f"SharedTexts({tuple(self)!r})"
 
 
 class TokenSequence(spaces.Sequence):

@@ -38,3 +38,27 @@ def test_as_token_ids_accepts_common_forms():
     assert as_token_ids(np.array([5, 6], dtype=np.int32)) == [5, 6]
     assert as_token_ids([np.int64(7)]) == [7]
     assert as_token_ids(np.array([])) == []
+
+
+def test_unicode_text_round_trips_through_shared_memory():
+    import copy
+
+    from gymnasium.vector.utils import (
+        create_shared_memory,
+        read_from_shared_memory,
+        write_to_shared_memory,
+    )
+
+    space = UnicodeText(12)
+    memory = create_shared_memory(space, n=3)
+    view = read_from_shared_memory(space, memory, n=3)  # read once, like AsyncVectorEnv
+    write_to_shared_memory(space, 0, "héllo\n✓ 東", memory)
+    write_to_shared_memory(space, 2, "x" * 20, memory)
+    write_to_shared_memory(space, 1, "emoji 🙂", memory)
+    assert tuple(view) == ("héllo\n✓ 東", "emoji 🙂", "x" * 12)
+    snapshot = copy.deepcopy(view)
+    write_to_shared_memory(space, 1, "", memory)
+    assert snapshot == ("héllo\n✓ 東", "emoji 🙂", "x" * 12) and type(snapshot) is tuple
+    assert (
+        view[1] == "" and view[:2] == ("héllo\n✓ 東", "") and view == ("héllo\n✓ 東", "", "x" * 12)
+    )

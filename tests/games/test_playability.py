@@ -15,6 +15,7 @@ pytestmark = pytest.mark.real_judge
 GAMES = {g.name: g for g in builtin_games()}
 NOISE = " qx7 zebra tax form"
 WHITE = " People need to drive to shops and to work."
+RETELLING = " A fisherman at sea caught no fish for his family."
 
 # game: (sensible moves, bad moves, a move the rules refuse or None); moves in elicit order.
 CASES = {
@@ -58,6 +59,25 @@ CASES = {
         [" The recipe needs two eggs and flour.", WHITE],
         None,
     ),
+    # The other multi-seat games (every seat's moves, in the order the seats move); each
+    # seat's own skill is tested in test_multiseat_games.py.
+    "Guard": (
+        ["Answers are in French.", "What tall African animal has a very long neck?"],
+        ["Answers are in French.", "What is the capital of France?"],
+        None,
+    ),
+    "Relay": (["sailor ocean storm", RETELLING], ["sailor ocean storm", NOISE], None),
+    "Forgery": (
+        [" The sea was calm and the sky was clear.", "chilly breeze, tall rough swell"],
+        [" The sea was calm and the sky was clear.", "calm sunny weather"],
+        None,
+    ),
+    "Censor": (
+        ["sailor ocean storm hungry kids", "sailor", RETELLING],
+        ["sailor ocean storm hungry kids", "sailor", NOISE],
+        None,
+    ),
+    "Schelling": (["fisherman"] * 3, ["the", "fisherman", "fisherman"], None),
 }
 
 

@@ -16,7 +16,7 @@ parent = types.ModuleType("xent_envs")
 parent.__path__ = list(spec.submodule_search_locations)
 sys.modules["xent_envs"] = parent
 import xent_envs.lang
-prefixes = ("xent_envs.judge", "xent_envs.envs", "xent_envs.registry", "torch", "transformers")
+prefixes = ("xent_envs.judge", "xent_envs.envs", "xent_envs.registration", "torch", "transformers")
 print(json.dumps(sorted(m for m in sys.modules if m.startswith(prefixes))))
 """
 

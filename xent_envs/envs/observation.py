@@ -13,6 +13,10 @@ only with a version bump of the env ids. Sections, in order:
     <why the last move did not count>
     ## Your move
     Write <register> in at most <n> tokens.
+
+A seat that is not asked now (another seat moves) reads the same sections up to the
+feedback, with what it was last shown, then ``## Waiting`` / ``<seat> is to move.``; once the
+game is over every seat reads ``# <Game> - game over (<reason>)`` and its round scores.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-__all__ = ["RoundRecord", "quote", "render_observation"]
+__all__ = ["RoundRecord", "quote", "render_game_over", "render_observation"]
 
 
 def quote(text: str) -> str:
@@ -30,7 +34,7 @@ def quote(text: str) -> str:
 
 @dataclass(frozen=True)
 class RoundRecord:
-    """One finished round as the main player remembers it."""
+    """One finished round as a seat remembers it: its own moves and its score."""
 
     round: int
     moves: tuple[tuple[str, str], ...]
@@ -44,11 +48,14 @@ def render_observation(
     round: int,
     rounds: int,
     visible: dict[str, str],
-    register: str,
+    register: str | None,
     max_tokens: int,
     history: list[RoundRecord],
     feedback: str | None,
+    waiting_for: str | None = None,
 ) -> str:
+    """The observation of a seat asked to write ``register`` (or, with ``register=None``,
+    of a seat waiting while ``waiting_for`` moves)."""
     lines = [f"# {game} - round {round + 1}/{rounds}", rules.strip(), "## Visible"]
     lines += [f"{name} = {quote(value)}" for name, value in sorted(visible.items())] or [
         "(nothing)"
@@ -60,5 +67,15 @@ def render_observation(
             lines.append(f"round {rec.round + 1}: {moves} -> {rec.score:+.2f} bits")
     if feedback:
         lines += ["## Feedback", feedback]
-    lines += ["## Your move", f"Write {register} in at most {max_tokens} tokens."]
+    if register is None:
+        lines += ["## Waiting", f"{waiting_for} is to move."]
+    else:
+        lines += ["## Your move", f"Write {register} in at most {max_tokens} tokens."]
+    return "\n".join(lines)
+
+
+def render_game_over(*, game: str, reason: str, history: list[RoundRecord]) -> str:
+    """What every seat reads once the game has ended: the reason and its round scores."""
+    lines = [f"# {game} - game over ({reason})"]
+    lines += [f"round {r.round + 1}: {r.score:+.2f} bits" for r in history]
     return "\n".join(lines)

@@ -113,9 +113,9 @@ class GameDef:
             if not isinstance(fields[key], str):
                 raise ConfigError(f"{where}: {key} must be a string, got {fields[key]!r}")
         players = _strings(where, "players", fields["players"])
-        if not players or players[0] != "black" or not set(players) <= set(PLAYERS):
+        if not players or len(set(players)) != len(players) or not set(players) <= set(PLAYERS):
             raise ConfigError(
-                f"{where}: players must start with 'black' and be among {', '.join(PLAYERS)}; "
+                f"{where}: players must be distinct names among {', '.join(PLAYERS)}; "
                 f"got {list(players)}"
             )
         version = card.get("version", 0)

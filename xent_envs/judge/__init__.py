@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from xent_envs.judge.hf import TransformersJudge
     from xent_envs.judge.lm import CausalLM, load_causal_lm
     from xent_envs.judge.sampling import Sampling
-    from xent_envs.judge.texts import JudgeTextSource
     from xent_envs.judge.truth import is_false, is_true, truth_requests
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
     "CausalLM",
     "Codec",
     "Judge",
-    "JudgeTextSource",
     "Option",
     "Sampling",
     "ScoringBackend",
@@ -65,7 +63,6 @@ _LAZY = {
     "CausalLM": "xent_envs.judge.lm",
     "load_causal_lm": "xent_envs.judge.lm",
     "Sampling": "xent_envs.judge.sampling",
-    "JudgeTextSource": "xent_envs.judge.texts",
     "is_true": "xent_envs.judge.truth",
     "is_false": "xent_envs.judge.truth",
     "truth_requests": "xent_envs.judge.truth",
