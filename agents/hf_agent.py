@@ -7,7 +7,7 @@ once. Any Hugging Face model id or local folder also works. Models without a cha
 a plain prompt. In both cases the prompt ends with ``Move: "`` (prefilled in the assistant turn
 for chat models), so even a small model answers with a move; generation stops at the closing
 quote or the end of the line. Tokens are drawn by the judge package's one decoding loop
-(``CausalLM.generate_ids``).
+(``CausalLM.generate_rows``; ``HFVAgent`` decodes several rows in the same loop).
 """
 
 from __future__ import annotations
