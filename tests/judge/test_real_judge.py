@@ -83,14 +83,18 @@ def test_story_is_seeded(real_judge):
 
 
 def test_generate_list_and_masked_on_smollm2(real_judge):
-    from xent_envs.judge import JudgeTextSource
+    from xent_envs.maps import JudgeTextSource
+    from xent_envs.maps.catalogues import catalogue
 
     source = JudgeTextSource(real_judge)
-    items = source.generate_list("Animals", 3, seed=0)
-    assert items == ["dog", "cat", "bee"]  # pinned: map texts come from here
-    assert items == source.generate_list("Animals", 3, seed=0)
+    prompt = "Colours of things in a kitchen"  # no catalogue: the judge writes the items
+    assert catalogue(prompt) is None
+    items = source.generate_list(prompt, 3, seed=0)
+    assert len({item.lower() for item in items}) == 3 and all(items)
+    assert all(len(real_judge.encode(item)) <= source.item_tokens for item in items)
+    assert items == source.generate_list(prompt, 3, seed=0)
     text, masked = source.generate_masked(3, seed=0)
-    assert masked.count("___") == 3 and text.startswith("It rained for forty days")
+    assert masked.count("___") == 3 and [text, masked] == source.generate_masked(3, seed=0)
     position = 0
     for piece in masked.split("___"):  # around the masks: the story's own text, in order
         found = text.find(piece, position)
