@@ -78,7 +78,7 @@ def main() -> None:
     params: dict[str, Any] = {"story_tokens": 26, "rounds": 10}
 
     recorder = RecordingJudge(judge)
-    probe = gym.make("xent/Synthesize-v0", judge=recorder, **params)
+    probe = gym.make("xent/Synthesize-v1", judge=recorder, **params)
     probe.reset(seed=args.seed)
     requests: dict[str, list[tuple[str, str]]] = {}
     waves = []
@@ -92,7 +92,7 @@ def main() -> None:
         requests[move] = [r for call in recorder.calls for r in call]
     rows = {m: [backend.layout(t, p).row for t, p in requests[m]] for m in moves}
 
-    env = gym.make("xent/Synthesize-v0", judge=judge, **params)
+    env = gym.make("xent/Synthesize-v1", judge=judge, **params)
 
     def step(move: str) -> None:
         env.step(judge.encode(move))
