@@ -1,12 +1,15 @@
 # Two entry points, each doing all of its set-up on a fresh machine:
 #   make eval   evaluate the reference agents on the built-in suite with the real judge
 #   make test   run the test suite
+#   make mutate mutation testing of the core (slow, not in CI); MODULES="xent_envs/lang/truth.py"
+#               narrows it to those modules and their packages' tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+MODULES ?=
 EVAL_ARGS ?= --agent hf,search,random --maps 2 --rounds 1 --judge smollm2-135m --out results/main
 
-.PHONY: setup lint test eval bench clean
+.PHONY: setup lint test mutate eval bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +34,9 @@ lint: setup
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 
+mutate: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/mutate.py $(MODULES)
+
 eval: setup
 	HF_HUB_OFFLINE=1 $(BIN)/xent-envs eval $(EVAL_ARGS)
 
@@ -40,4 +46,4 @@ bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/env_speed.py
 
 clean:
-	rm -rf $(VENV) results
+	rm -rf $(VENV) results mutants

@@ -61,7 +61,7 @@ def test_unknown_agent_and_game_list_the_valid_ones(capsys, tmp_path):
                        "--out", str(tmp_path))  # fmt: skip
     assert code == 1
     assert err.strip() == (
-        "error: unknown agent 'serch'. Did you mean 'search'? Valid: hf, human, openai, random, "
+        "error: unknown agent 'serch'. Did you mean 'search'? Valid: hf, hfv, human, openai, random, "
         "search. An agent is a name of the entry-point group 'xent_envs.agents' or "
         "package.module:Class."
     )
@@ -217,7 +217,7 @@ def test_help_names_every_command(capsys):
 
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
-    commands = ["check", "cover", "eval", "evolve", "list", "maps", "play", "sample"]
+    commands = ["check", "cover", "eval", "evolve", "list", "maps", "play", "sample", "serve"]
     assert sorted(sub.choices) == commands
     for command in commands:
         with pytest.raises(SystemExit) as info:

@@ -7,14 +7,19 @@
     xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
     xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
                    --out results/                evaluate agents; resumes or grows a run
+    xent-envs eval --seats black=search,white=hf --seats black=hf,white=search --games Debate
+                                                 self-play: agents seated against each other
     xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
                                                  pre-generate maps (resumable, --workers N)
     xent-envs maps info pools/condense [--check] what a map pool holds
+    xent-envs serve [--port 8000] [--results DIR]  the web page: play games, read results
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
 ``package.module:Class``, or as ``LABEL=SOURCE`` to run one agent twice with other options
-(``--agent s16=search -O s16.budget=16``).
+(``--agent s16=search -O s16.budget=16``). ``--seats SEAT=AGENT,...`` (repeatable) seats
+agents against each other: an agent there is a label of ``--agent`` (with its options) or any
+agent name; the report adds a head-to-head table.
 
 Exit status: 0 on success, 1 on a user error (bad name, bad file, conflicting results folder),
 130 when interrupted (Ctrl-C).
@@ -195,23 +200,41 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
     """The ``EvalConfig`` of ``xent-envs eval``'s arguments.
 
     Raises:
-        ConfigError: a malformed ``--agent``, ``-O`` or ``-p`` item.
-        UnknownNameError: ``-O`` for an agent that ``--agent`` does not name.
+        ConfigError: a malformed ``--agent``, ``--seats``, ``-O`` or ``-p`` item, or neither
+            ``--agent`` nor ``--seats``.
+        UnknownNameError: ``-O`` for an agent that neither ``--agent`` nor ``--seats``
+            names, or an agent in ``--seats`` that is neither a label of ``--agent`` nor an
+            installed agent (the message lists both).
     """
-    from xent_envs.errors import UnknownNameError, unknown_name
-    from xent_envs.evaluation import AgentSpec, EvalConfig
+    from xent_envs.errors import ConfigError, UnknownNameError, unknown_name
+    from xent_envs.evaluation import AgentSpec, EvalConfig, Lineup
 
     options = _pairs(args.agent_option, "--agent-option", dotted=True)
     specs = [AgentSpec.parse(item) for item in _split(args.agent)]
+    if not specs and not args.seats:
+        raise ConfigError("name the agents to evaluate: --agent NAMES and/or --seats SEAT=AGENT")
     names = [spec.name for spec in specs]
+    lineups = [Lineup.parse(item) for item in args.seats]
+    seated = [spec.name for lineup in lineups for spec in lineup.seats.values()]
+    for name in seated:
+        if name not in names and ":" not in name and name not in _agent_names():
+            raise UnknownNameError(
+                unknown_name("agent", name, [*names, *_agent_names()], where=" in --seats")
+                + " An agent in --seats is a label of --agent, an installed agent or "
+                "package.module:Class."
+            )
     for owner in options:
-        if owner not in names:
-            raise UnknownNameError(unknown_name("agent", owner, names, where=" in --agent-option"))
+        if owner not in names and owner not in seated:
+            raise UnknownNameError(
+                unknown_name("agent", owner, [*names, *seated], where=" in --agent-option")
+            )
+    defined = {s.name: AgentSpec(s.name, s.source, options.get(s.name, {})) for s in specs}
+    for name in seated:
+        defined.setdefault(name, AgentSpec(name, None, options.get(name, {})))
     games = tuple(_split(args.games))
     params = _pairs(args.param, "--param", dotted=True)
     seeds: dict[str, tuple[int, ...]] = {}
     if args.suite is not None:
-        from xent_envs.errors import ConfigError
         from xent_envs.generation.suite import load_suite
 
         if games:
@@ -226,7 +249,11 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
             merged[game] = {**merged.get(game, {}), **values}
         params = merged
     return EvalConfig(
-        agents=tuple(AgentSpec(s.name, s.source, options.get(s.name, {})) for s in specs),
+        agents=tuple(defined[s.name] for s in specs),
+        lineups=tuple(
+            Lineup({seat: defined[spec.name] for seat, spec in lineup.seats.items()})
+            for lineup in lineups
+        ),
         games=games,
         maps=args.maps,
         rounds=args.rounds,
@@ -313,11 +340,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--agent",
         action="append",
-        required=True,
         metavar="AGENTS",
-        help="comma-separated agents: a name of the entry-point group xent_envs.agents "
-        f"({', '.join(_agent_names()) or 'none installed'}), package.module:Class, or "
-        "LABEL=either (the same agent twice with other options)",
+        help="comma-separated agents, each playing every game alone: a name of the "
+        f"entry-point group xent_envs.agents ({', '.join(_agent_names()) or 'none installed'}), "
+        "package.module:Class, or LABEL=either (the same agent twice with other options)",
+    )
+    p.add_argument(
+        "--seats",
+        action="append",
+        default=[],
+        metavar="SEAT=AGENT,...",
+        help="self-play: agents seated against each other, e.g. black=search,white=hf (an "
+        "agent is a label of --agent or any agent name; seats left out are played by the "
+        "env's echo opponent). Repeat for more lineups (e.g. the seats swapped). Without "
+        "--games, plays the games that have these seats",
     )
     p.add_argument(
         "--games",
@@ -389,6 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     from xent_envs.maps.commands import add_commands as add_map_commands
 
     add_map_commands(sub)
+    from xent_envs.web.commands import add_commands as add_web_commands
+
+    add_web_commands(sub)
     return parser
 
 

@@ -20,15 +20,19 @@ __all__ = [
     "GamePackWarning",
     "JudgeError",
     "JudgeRequestError",
+    "MapInPlayError",
     "ModelNotFoundError",
     "PoolError",
     "RecordError",
     "RunConflictError",
     "RunLockedError",
     "ServerUnavailableError",
+    "SessionError",
+    "SessionLimitError",
     "TextSourceError",
     "TurnError",
     "UnknownNameError",
+    "UnknownSessionError",
     "WriteError",
     "XentCheckError",
     "XentError",
@@ -249,3 +253,23 @@ class PoolError(TextSourceError):
     """Raised when a map pool cannot be used: not a pool, a corrupt or foreign file, another
     format, or maps built with another judge, game or split than the env's; the message
     names the file and what differs."""
+
+
+class SessionError(XentError, RuntimeError):
+    """Raised by the web page's play sessions when a game cannot start or go on: its map is
+    already being played in another session, or was already recorded for that player."""
+
+
+class UnknownSessionError(SessionError, LookupError):
+    """Raised for a play session the server does not hold: the server was restarted, or the
+    session was closed after being idle. The message never lists the sessions it holds."""
+
+
+class MapInPlayError(SessionError):
+    """Raised when a run's map is already being played by another session (another tab or
+    window) under the same player name; the page may take it over explicitly."""
+
+
+class SessionLimitError(SessionError):
+    """Raised when the web server already holds its most play sessions, none of them idle
+    long enough to be closed."""

@@ -160,6 +160,7 @@ def register_game(
     if version is not None:
         card["version"] = version
     if definition is not None:
+        _require_game_def(definition)
         if source is not None or path is not None or name is not None or card.keys() - {"version"}:
             raise ConfigError("register_game takes a GameDef alone, or source/path and fields")
         if version is not None:
@@ -198,8 +199,7 @@ def _register_all(definitions: Sequence[GameDef]) -> list[GameSpace]:
 
 def _prepare(definition: GameDef) -> tuple[GameSpace, bool]:
     """The checked space of ``definition`` and whether it is new; registers nothing."""
-    if not isinstance(definition, GameDef):
-        raise ConfigError(f"expected a GameDef, got {type(definition).__name__}")
+    _require_game_def(definition)
     _check_name(definition.name)
     if definition.version > MAX_VERSION:
         raise ConfigError(f"version must be in [0, {MAX_VERSION}], got {definition.version}")
@@ -219,6 +219,11 @@ def _prepare(definition: GameDef) -> tuple[GameSpace, bool]:
         raise ConfigError(f"{space.env_id} is already a Gymnasium id registered outside xent-envs")
     space.program()
     return space, True
+
+
+def _require_game_def(value: Any) -> None:
+    if not isinstance(value, GameDef):
+        raise ConfigError(f"expected a GameDef, got {type(value).__name__}")
 
 
 def _check_name(name: Any) -> None:

@@ -28,7 +28,14 @@ from gymnasium.vector.utils import (
     write_to_shared_memory,
 )
 
-__all__ = ["SharedTexts", "TokenSequence", "UnicodeText", "as_token_ids"]
+__all__ = [
+    "SharedTexts",
+    "TokenSequence",
+    "UnicodeText",
+    "as_token_ids",
+    "codes_to_text",
+    "text_to_codes",
+]
 
 _SAMPLE_CHARSET = string.ascii_letters + string.digits + string.punctuation + " éàü—’"
 
@@ -79,10 +86,8 @@ def _write_unicode_to_shared_memory(
     space: UnicodeText, index: int, value: str, shared_memory: Any
 ) -> None:
     size = space.max_length
-    codes = np.frombuffer(value[:size].encode("utf-32-le", "surrogatepass"), dtype="<i4")
     row = np.frombuffer(shared_memory.get_obj(), dtype=np.int32)[index * size : (index + 1) * size]
-    row[: len(codes)] = codes
-    row[len(codes) :] = -1
+    row[:] = text_to_codes(value, size)
 
 
 @read_from_shared_memory.register(UnicodeText)
@@ -115,9 +120,7 @@ class SharedTexts(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
         if isinstance(index, slice):
             return tuple(self[i] for i in range(len(self))[index])
-        row = self._rows[index]
-        length = int(np.count_nonzero(row >= 0))
-        return row[:length].astype("<i4").tobytes().decode("utf-32-le", "surrogatepass")
+        return codes_to_text(self._rows[index])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (tuple, SharedTexts)) and tuple(self) == tuple(other)
@@ -176,6 +179,31 @@ class TokenSequence(spaces.Sequence):
             and self.vocab_size == other.vocab_size
             and self.max_length == other.max_length
         )
+
+
+def text_to_codes(text: str, length: int) -> np.ndarray:
+    """``text`` as ``length`` int32 Unicode code points, ``-1`` after its end (a longer text is
+    cut): the array form of a text, for shared memory and for array-only consumers.
+
+    >>> text_to_codes("hé", 4).tolist()
+    [104, 233, -1, -1]
+    """
+    codes = np.frombuffer(text[:length].encode("utf-32-le", "surrogatepass"), dtype="<i4")
+    row = np.full(length, -1, dtype=np.int32)
+    row[: len(codes)] = codes
+    return row
+
+
+def codes_to_text(codes: np.ndarray) -> str:
+    """The text that :func:`text_to_codes` wrote into ``codes`` (up to the first ``-1``).
+
+    >>> codes_to_text(text_to_codes("hé", 4))
+    'hé'
+    """
+    row = np.asarray(codes)
+    ends = np.flatnonzero(row < 0)
+    length = int(ends[0]) if len(ends) else len(row)
+    return row[:length].astype("<i4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def as_token_ids(x: Any) -> list[int] | None:

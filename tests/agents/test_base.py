@@ -83,7 +83,7 @@ def test_make_agent_builds_agents_by_name_and_lists_valid_names():
     with pytest.raises(UnknownNameError) as info:
         make_agent("serch")
     assert str(info.value).startswith(
-        "unknown agent 'serch'. Did you mean 'search'? Valid: hf, human, openai, random, search"
+        "unknown agent 'serch'. Did you mean 'search'? Valid: hf, hfv, human, openai, random, search"
     )
     assert make_agent("random", seed=5).seed == 5
     with pytest.raises(

@@ -19,8 +19,10 @@ from xent_envs.games import GameDef, GameInstance, ParamDef, builtin_games, seed
 from xent_envs.registration import (
     ENTRY_POINT_GROUP,
     RANDOM_ID,
+    SAMPLED_ID,
     game_space,
     list_games,
+    register_builtin_games,
     register_entry_point_games,
     register_game,
     temporary_registrations,
@@ -46,6 +48,80 @@ def test_builtin_games_are_registered_with_gym_ids():
         assert spec.kwargs["game"] == space.env_id and "game_def" not in spec.kwargs
         json.dumps(spec.to_json())  # specs stay JSON-serialisable
     assert RANDOM_ID in gym.registry
+
+
+def test_registering_the_builtins_makes_each_id_once_with_its_spec():
+    """What ``import xent_envs`` does, done again from an empty registry (mutation testing
+    runs tests in a process that imported the package long before: this is where a bug in the
+    import-time registration shows)."""
+    from xent_envs import registration
+
+    judge = "smollm2-135m"
+    with temporary_registrations():
+        for env_id in [i for i in gym.registry if i.startswith("xent/")]:
+            del gym.registry[env_id]
+        registration._SPACES.clear()
+        registration._UNLISTED.clear()
+        register_builtin_games()
+        ids = {i for i in gym.registry if i.startswith("xent/")}
+        builtin_ids = {f"xent/{g.name}-v{g.version}" for g in builtin_games()}
+        assert ids == builtin_ids | {RANDOM_ID, SAMPLED_ID} and len(builtin_ids) == len(BUILTIN)
+        envs = ("xent_envs.envs:XentEnv", "xent_envs.envs:XentVectorEnv", 1000)
+        for env_id in builtin_ids:
+            spec = gym.spec(env_id)
+            assert (spec.entry_point, spec.vector_entry_point, spec.max_episode_steps) == envs
+            assert spec.kwargs == {"game": env_id, "judge": judge, "text_source": "stories"}
+        spec = gym.spec(RANDOM_ID)
+        assert (spec.entry_point, spec.vector_entry_point, spec.max_episode_steps) == envs
+        assert spec.kwargs == {"game": "*", "judge": judge, "text_source": "stories"}
+        spec = gym.spec(SAMPLED_ID)
+        assert spec.entry_point == "xent_envs.generation.env:SampledEnv"
+        assert (spec.max_episode_steps, spec.kwargs) == (1000, {"judge": judge})
+        before = dict(gym.registry)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Gymnasium warns when an id is registered over
+            register_builtin_games()  # again: nothing changes, nothing is refused
+        assert dict(gym.registry) == before
+        assert {space.name for space in list_games()} == BUILTIN
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda d: register_game(d, name="Other"), "takes a GameDef alone, or source/path"),
+        (lambda d: register_game(d, summary="x"), "takes a GameDef alone, or source/path"),
+        (lambda d: register_game(source=echo(), path="x.xent"), "source or path, not both"),
+        (lambda d: register_game(source=echo()), "needs a GameDef, or source and a name, or"),
+        (lambda d: register_game(name="Named"), "needs a GameDef, or source and a name, or"),
+        (lambda d: register_game(42), "expected a GameDef, got int"),
+    ],
+)
+def test_register_game_says_which_arguments_go_together(call, message):
+    definition = GameDef.from_source("Alone", echo())
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        call(definition)
+    assert "Alone" not in {space.name for space in list_games()}
+
+
+def test_a_definition_registers_under_the_version_given():
+    space = register_game(GameDef.from_source("Versioned", echo()), version=3)
+    assert (space.env_id, space.version) == ("xent/Versioned-v3", 3)
+    assert gym.spec("xent/Versioned-v3").kwargs["game_def"]["version"] == 3
+    assert register_game(source=echo(), name="Versioned", version=999_999).version == 999_999
+
+
+def test_names_of_the_longest_length_are_accepted():
+    assert register_game(source=echo(), name="G" * 64).name == "G" * 64
+    with pytest.raises(ConfigError, match="at most 64 characters"):
+        register_game(source=echo(), name="G" * 65)
+
+
+def test_an_id_gymnasium_holds_from_elsewhere_is_not_taken_over():
+    gym.register(id="xent/Elsewhere-v0", entry_point="gymnasium.envs.classic_control:CartPoleEnv")
+    with pytest.raises(ConfigError, match=re.escape(
+        "xent/Elsewhere-v0 is already a Gymnasium id registered outside xent-envs"
+    )):  # fmt: skip
+        register_game(source=echo(), name="Elsewhere")
 
 
 def test_every_game_has_docs_and_typed_parameters():
@@ -436,6 +512,43 @@ def test_games_from_the_entry_point_group_are_registered(tmp_path, monkeypatch):
         register_entry_point_games()
     assert game_space("PackEcho").definition.summary == "A game from an entry point."
     assert "xent/PackEcho-v0" in gym.registry
+
+
+def test_a_pack_names_a_game_list_one_game_or_a_function(tmp_path, monkeypatch):
+    install_pack(
+        tmp_path,
+        "formspack",
+        {
+            "listed": "tests.envs.game_pack:GAMES",
+            "single": "tests.envs.game_pack:SINGLE",
+            "called": "tests.envs.game_pack:games",
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        register_entry_point_games()
+    assert {"PackEcho", "PackSingle", "PackCalled"} <= {s.name for s in list_games()}
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("NOT_GAMES", "ConfigError: expected a GameDef or a list of them, got str"),
+        ("endless", "ConfigError: a game pack holds at most 1000 games"),
+        ("TWICE", "ConfigError: xent/PackEcho-v0 is defined twice in one registration"),
+    ],
+)
+def test_a_pack_that_is_not_games_is_skipped_with_the_reason(
+    tmp_path, monkeypatch, target, message
+):
+    install_pack(tmp_path, "oddpack", {"odd": f"tests.envs.game_pack:{target}"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(GamePackWarning) as caught:
+        register_entry_point_games()
+    assert [str(w.message).endswith(message) for w in caught] == [True]
+    assert caught[0].filename == __file__  # the warning points at the caller
+    assert not {s.name for s in list_games()} - BUILTIN
 
 
 def test_a_broken_game_pack_warns_and_the_others_register(tmp_path, monkeypatch):

@@ -246,3 +246,42 @@ def test_a_round_cut_by_the_ensure_limit_is_not_a_score():
     assert (rows["never"].maps, rows["never"].failed, rows["never"].errors) == (2, 2, 0)
     assert math.isnan(rows["never"].raw_bits) and rows["x"].raw_bits == pytest.approx(-1.5)
     assert rows["x"].per_round == pytest.approx((100.0,))  # the cut round is no point
+
+
+def test_the_documented_bootstrap_defaults_are_the_ones_used():
+    """2,000 resamples seeded 0: a report's interval can be recomputed from its records."""
+    varied = [
+        rec("A", i, a, s)
+        for i in range(40)
+        for a, s in (("x", 2.0), ("y", (i * 0.37) % 1.9), ("z", 0.0))
+    ]
+    board = leaderboard(varied)
+    assert board == leaderboard(varied, confidence=0.95, n_boot=2000, seed=0)
+    assert board != leaderboard(varied, n_boot=2001) and board != leaderboard(varied, seed=1)
+
+
+def test_the_leaderboard_json_is_strict_and_says_how_it_was_computed():
+    records = [rec("A", 0, "x", 2.0), rec("A", 0, "y", 1.0), rec("B", 0, "x", None)]
+    records.append(rec("B", 0, "y", None, status="error"))
+    board = leaderboard(records, n_boot=50)
+    data = board.to_json()
+    assert list(data) == [
+        "rows", "games", "unscored_maps", "flat_maps", "confidence", "normalisation",
+        "baseline", "convention",
+    ]  # fmt: skip
+    assert data["games"] == ["A", "B"] and data["unscored_maps"] == [["B", 0]]
+    assert (data["flat_maps"], data["confidence"]) == ([], 0.95)
+    assert (data["normalisation"], data["baseline"]) == ("baseline", None)
+    assert data["convention"] == board.convention
+    assert data["convention"].endswith("; baseline: the worst agent of each map")
+    x, y = data["rows"]
+    assert (x["agent"], x["score"], x["raw_bits"], x["maps"], x["errors"]) == (
+        "x",
+        100.0,
+        2.0,
+        2,
+        0,
+    )
+    assert (y["agent"], y["score"], y["raw_bits"], y["errors"]) == ("y", 0.0, 1.0, 1)
+    # Game B has no scored map: its per-game cells are the strict-JSON "nan".
+    assert (x["per_game"], y["per_game"]) == ({"A": 100.0, "B": "nan"}, {"A": 0.0, "B": "nan"})

@@ -3,6 +3,7 @@ games on the tiny judge with random and with scripted moves."""
 
 from __future__ import annotations
 
+import math
 import random
 import re
 
@@ -86,20 +87,39 @@ def test_plays_random_moves_to_the_end(game: GameDef, tiny_judge):
         over = play(machine, tiny_judge.score_batch, move)
         assert over.reason in ("finished", "ensure_limit")
         if over.reason == "finished":
-            assert len(machine.scores) == 2 and all("black" in s for s in machine.scores)
+            assert len(machine.scores) == 2 and set(machine.scores[0]) == set(machine.scores[1])
+            assert {"black"} | set(game.players) - {"env"} <= set(machine.scores[0]) <= PLAYERS
+            assert all(math.isfinite(v) for s in machine.scores for v in s.values())
 
 
 @pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
 def test_plays_scripted_moves_to_the_end(game: GameDef, tiny_judge):
     program = instantiate_map(load(game.source, game.defaults), FixedTexts(), seed=0)
-    machine = Machine(program, tiny_judge, rounds=2, seed=0)
     moves = SCRIPTED[game.name]
-    turns = iter(range(10_000))
-    over = play(machine, tiny_judge.score_batch, lambda r: moves[next(turns) % len(moves)])
+
+    def scripted_game() -> tuple[str, list[dict[str, float]], list[str]]:
+        machine = Machine(program, tiny_judge, rounds=2, seed=0)
+        turns = iter(range(10_000))
+        asked: list[str] = []
+
+        def move(request):
+            asked.append(request.player)
+            return moves[next(turns) % len(moves)]
+
+        return play(machine, tiny_judge.score_batch, move).reason, machine.scores, asked
+
+    reason, scores, asked = scripted_game()
     if game.name not in JUDGE_DEPENDENT_ENSURES:
-        assert over.reason == "finished", over.message
-    if over.reason == "finished":
-        assert [set(s) >= {"black"} for s in machine.scores] == [True, True]
+        assert reason == "finished"
+    if reason == "finished":
+        # Both rounds score the same seats (every seat of the card that moves, and the zero-sum
+        # partners of paid seats), seats that move were asked in each round, and the same map
+        # and moves pay the same bits again.
+        assert len(scores) == 2 and set(scores[0]) == set(scores[1])
+        assert set(game.players) - {"env"} <= set(scores[0]) <= PLAYERS
+        assert all(math.isfinite(v) for s in scores for v in s.values())
+        assert asked.count("black") >= 2 and set(asked) <= set(game.players)
+        assert scripted_game() == (reason, scores, asked)
 
 
 def test_scripted_moves_keep_the_rules():

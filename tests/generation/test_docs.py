@@ -1,28 +1,14 @@
-"""The examples in the generation package's docstrings run and give what they show; the
-package stays light and inside its layer."""
+"""The generation package stays light and inside its layer (its docstrings' examples run with
+every other module's: tests/test_doctests.py)."""
 
 from __future__ import annotations
 
 import ast
-import doctest
-import importlib
 import pathlib
 import subprocess
 import sys
 
-import pytest
-
 PACKAGE = pathlib.Path(__file__).parents[2] / "xent_envs" / "generation"
-MODULES = ["__init__", "env", "game", "grammar", "probes", "sampler"]
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name: str) -> None:
-    module = importlib.import_module(
-        "xent_envs.generation" if name == "__init__" else f"xent_envs.generation.{name}"
-    )
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_the_package_never_imports_agents_and_imports_no_torch():

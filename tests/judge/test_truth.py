@@ -15,3 +15,5 @@ def test_is_true_is_one_batched_call(tiny_judge):
     (t, prompt), (f, same) = truth_requests("Water is wet.")
     assert t.endswith('"Water is wet."\nEvaluation: true') and f == t[: -len("true")] + "false"
     assert prompt == same == ""
+    # ...and the verdict is the cheaper of the two continuations, on this judge's own scores.
+    assert verdict is (tiny_judge.xent(t).total < tiny_judge.xent(f).total)

@@ -56,7 +56,7 @@ from xent_envs.lang import (
     ScoreRequest,
 )
 from xent_envs.lang.names import MAIN_PLAYER, PLAYERS
-from xent_envs.lang.nodes import Name, Num
+from xent_envs.lang.nodes import Instruction, Name, Num
 from xent_envs.maps import (
     DEFAULT_TEXT_SOURCE,
     MapSource,
@@ -71,9 +71,11 @@ from xent_envs.spaces import as_token_ids
 __all__ = [
     "MAX_OBSERVATION_CHARS",
     "ActionScore",
+    "ElicitLine",
     "Match",
     "MoveResult",
     "RewardTerm",
+    "elicit_line",
     "invalid_move_reason",
     "seat_budgets",
 ]
@@ -134,17 +136,40 @@ class ActionScore:
     terms: tuple[RewardTerm, ...] = ()
 
 
+@dataclass(frozen=True)
+class ElicitLine:
+    """One ``elicit`` instruction: the seat asked, the registers it writes (one move each, in
+    order) and the token budget of each move."""
+
+    seat: str
+    registers: tuple[str, ...]
+    budget: int
+    line: int
+
+
+def elicit_line(ins: Instruction) -> ElicitLine | None:
+    """``ins`` read as an ``elicit`` (``None`` for any other instruction): the seat is the
+    first argument when it names a player, else the main player, as the interpreter reads it."""
+    if ins.name != "elicit":
+        return None
+    args = ins.args
+    seat = MAIN_PLAYER
+    if args and isinstance(args[0], Name) and args[0].id in PLAYERS:
+        seat, args = args[0].id, args[1:]
+    last = args[-1] if args else None
+    budget = int(last.value) if isinstance(last, Num) else 0
+    registers = tuple(a.id for a in args if isinstance(a, Name))
+    return ElicitLine(seat, registers, budget, ins.line)
+
+
 def seat_budgets(program: Program) -> dict[str, int]:
     """Each seat the program asks for moves, in order of its first ``elicit``, with its
     largest token budget."""
     budgets: dict[str, int] = {}
     for ins in program.instructions:
-        if ins.name != "elicit":
-            continue
-        first, last = ins.args[0], ins.args[-1]
-        seat = first.id if isinstance(first, Name) and first.id in PLAYERS else MAIN_PLAYER
-        budget = int(last.value) if isinstance(last, Num) else 0
-        budgets[seat] = max(budgets.get(seat, 0), budget)
+        asked = elicit_line(ins)
+        if asked is not None:
+            budgets[asked.seat] = max(budgets.get(asked.seat, 0), asked.budget)
     return budgets
 
 
@@ -383,6 +408,36 @@ class Match:
         start = self._claimed.get(seat, 0)
         self._claimed[seat] = len(self.machine.events)
         return self._terms(seat, start)
+
+    def step_info(
+        self, seat: str, moved: MoveResult, terms: Sequence[RewardTerm]
+    ) -> dict[str, Any]:
+        """``info(seat)`` after a step that played ``moved``, ``seat`` being paid ``terms``.
+
+        Every seat's info says who moved (``moved_seat``) and what the seat was paid
+        (``reward_terms``, ``token_rewards``: (token, bits) pairs). The info of the seat that
+        moved also says what became of its move: ``move``, ``move_tokens`` and ``cut`` (as the
+        machine kept it) and ``ensure_failed``, or ``invalid_action`` and ``reason`` when it
+        was rejected. The single-agent env and the multi-agent views all build their step
+        infos here, so the keys mean the same in every view.
+        """
+        info = self.info(seat)
+        info["moved_seat"] = moved.seat
+        if moved.seat == seat and not moved.accepted:
+            info.update(invalid_action=True, reason=moved.reason)
+            return info
+        info.update(
+            reward_terms=[t.to_json() for t in terms],
+            token_rewards=[p for t in terms for p in zip(t.score.tokens, t.score.bits)],
+        )
+        if moved.seat == seat:
+            info.update(
+                move=moved.text,
+                move_tokens=moved.tokens,
+                cut=moved.cut,
+                ensure_failed=bool(self.feedback(seat)),
+            )
+        return info
 
     def transcript(self) -> list[str]:
         """The match as text lines: moves, rejections, refusals and rewards of every seat."""

@@ -86,7 +86,8 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         judge: a judge name for ``load_judge`` (``"smollm2-135m"``, ``"tiny-random-gpt2"``,
             a model id or folder) or a loaded judge.
         seat: the seat the agent plays (``"black"``; ``"white"`` in Debate...). Every game
-            of the env must ask that seat for moves.
+            of the env must ask that seat for moves. ``None``: the seat that moves first in
+            the (first) game.
         render_mode: ``None`` or ``"ansi"`` (``render()`` returns the transcript).
         vary: parameters drawn at each reset from their range instead of fixed.
         split: the side of the train/eval split maps are drawn from: ``"train"`` (default),
@@ -128,7 +129,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         game: str | Sequence[str] = "Condense",
         judge: str | Judge = DEFAULT_JUDGE,
         *,
-        seat: str = MAIN_PLAYER,
+        seat: str | None = MAIN_PLAYER,
         render_mode: str | None = None,
         vary: Iterable[str] = (),
         split: SplitChoice | None = "train",
@@ -158,12 +159,19 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             space.resolve({k: v for k, v in self.fixed.items() if space.has_parameter(k)})
         _check_parameter_names([*self.fixed, *self.vary], self.spaces)
         budgets = [_largest_budgets(space, self.fixed, self.vary) for space in self.spaces]
+        if seat is None:
+            seat = next(iter(budgets[0]), MAIN_PLAYER)
         if game == "*":  # every registered game that asks this seat for moves
             kept = [(sp, b) for sp, b in zip(self.spaces, budgets) if seat in b]
             if not kept:
                 raise ConfigError(f"no registered game asks seat {seat!r} for moves")
             self.spaces, budgets = tuple(sp for sp, _ in kept), [b for _, b in kept]
         self.seat = _checked_seat(seat, self.spaces, budgets)
+        #: each seat's largest budget over the env's games (the multi-agent views' spaces)
+        self.budgets: dict[str, int] = {}
+        for seats in budgets:
+            for name, budget in seats.items():
+                self.budgets[name] = max(self.budgets.get(name, 0), budget)
         self.opponents = _checked_opponents(opponents, self.seat, budgets)
         if step_limit is not None and (isinstance(step_limit, bool) or step_limit < 1):
             raise ConfigError(f"step_limit must be a positive int or None, got {step_limit!r}")
@@ -274,26 +282,14 @@ class XentEnv(gym.Env[str, Sequence[int]]):
 
     def _step_result(self, moved: MoveResult) -> tuple[str, float, bool, bool, dict[str, Any]]:
         match = self._started()
-        info = match.info(self.seat)
-        info["moved_seat"] = moved.seat
-        reward, terminated, truncated = 0.0, False, False
-        if not moved.accepted:
-            info.update(invalid_action=True, reason=moved.reason)
-        else:
-            terms = match.claim_rewards(self.seat)
-            reward = total_bits(terms)
-            over = match.over
-            terminated = over is not None and over.reason == "finished"
-            truncated = over is not None and not terminated
-            info.update(
-                move=moved.text,
-                move_tokens=moved.tokens,
-                cut=moved.cut,
-                reward_terms=[t.to_json() for t in terms],
-                token_rewards=[p for t in terms for p in zip(t.score.tokens, t.score.bits)],
-                ensure_failed=bool(match.feedback(self.seat)),
-            )
-            if over is not None and truncated:
+        terms = match.claim_rewards(self.seat) if moved.accepted else []
+        info = match.step_info(self.seat, moved, terms)
+        reward, terminated, truncated = total_bits(terms), False, False
+        over = match.over
+        if moved.accepted and over is not None:
+            terminated = over.reason == "finished"
+            truncated = not terminated
+            if truncated:
                 info["truncation_reason"] = over.message
         limit = self.step_limit
         if not (terminated or truncated) and limit is not None and self._steps >= limit:

@@ -8,12 +8,14 @@ The pieces, in the order a map flows through them:
   the keys that decide which saved maps it reuses;
 - :mod:`~xent_envs.evaluation.agent`: the ``Agent`` contract and agent factories (the
   entry-point group ``xent_envs.agents``, ``package.module:Class``);
-- :mod:`~xent_envs.evaluation.episode`: ``play_map``, one map into a ``MapRecord``;
+- :mod:`~xent_envs.evaluation.episode`: ``play_map``, one map into a ``MapRecord``
+  (``play_lineup``: a lineup of agents seated against each other);
 - :mod:`~xent_envs.evaluation.records`: the typed records and their JSON;
 - :mod:`~xent_envs.evaluation.store`: the results folder (lock, checked reads);
 - :mod:`~xent_envs.evaluation.runner`: ``evaluate``, the loop over a run;
-- :mod:`~xent_envs.evaluation.scoring` (normalised leaderboard, per-round curves) and
-  :mod:`~xent_envs.evaluation.report` (JSON, Markdown, plots);
+- :mod:`~xent_envs.evaluation.scoring` (normalised leaderboard, per-round curves),
+  :mod:`~xent_envs.evaluation.headtohead` (lineups) and :mod:`~xent_envs.evaluation.report`
+  (JSON, Markdown, plots);
 - :mod:`~xent_envs.evaluation.validity`: the suite's own measurements (a ladder of known
   strength ranked per game, rank stability across seed sets, rounds against cost).
 
@@ -35,11 +37,19 @@ from xent_envs.evaluation.config import (
     RECORD_FORMAT,
     AgentSpec,
     EvalConfig,
+    Lineup,
     RunManifest,
     agent_seed,
     map_seed,
 )
-from xent_envs.evaluation.episode import play_map
+from xent_envs.evaluation.episode import play_lineup, play_map
+from xent_envs.evaluation.headtohead import (
+    HeadToHead,
+    LineupResult,
+    SeatResult,
+    head_to_head,
+    head_to_head_markdown,
+)
 from xent_envs.evaluation.records import (
     MapError,
     MapRecord,
@@ -94,7 +104,10 @@ __all__ = [
     "AgentResult",
     "AgentSpec",
     "EvalConfig",
+    "HeadToHead",
     "Leaderboard",
+    "Lineup",
+    "LineupResult",
     "MapError",
     "MapRecord",
     "MapSlot",
@@ -105,6 +118,7 @@ __all__ = [
     "RunManifest",
     "RunSummary",
     "Scan",
+    "SeatResult",
     "SeedSets",
     "StepRecord",
     "Timing",
@@ -117,6 +131,8 @@ __all__ = [
     "evaluate_seed_sets",
     "first_rounds",
     "format_table",
+    "head_to_head",
+    "head_to_head_markdown",
     "kendall_tau",
     "leaderboard",
     "load_agent_factory",
@@ -127,6 +143,7 @@ __all__ = [
     "normalise_map",
     "package_versions",
     "plan",
+    "play_lineup",
     "play_map",
     "plot_leaderboard",
     "plot_rounds",

@@ -14,6 +14,11 @@ already saved there. So nothing is keyed by the agent list, the game list or the
 - The folder's ``run.json`` (:class:`RunManifest`) lists every agent and game played there
   with its definition, so an agent name reused with other options is refused rather than
   silently mixed with (or overwriting) the maps of the first one.
+
+Self-play: a :class:`Lineup` seats agents against each other (``black=search,white=hf``); it
+plays every game of the run on the same maps as the agents that play alone, and its maps are
+keyed by the lineup (seat by seat, each agent's definition), so a lineup is a player of its
+own for resuming and growing a folder.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from xent_envs.errors import ConfigError
+from xent_envs.errors import ConfigError, UnknownNameError, unknown_name
 from xent_envs.evaluation.json_record import JsonRecord
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.lang.names import PLAYERS
 from xent_envs.maps import DEFAULT_TEXT_SOURCE, resolve_text_source, source_token
 from xent_envs.seeding import derive_seed
 
@@ -37,6 +43,7 @@ __all__ = [
     "SECRET_OPTIONS",
     "AgentSpec",
     "EvalConfig",
+    "Lineup",
     "RunManifest",
     "agent_seed",
     "map_seed",
@@ -136,11 +143,74 @@ class AgentSpec(JsonRecord):
 
 
 @dataclass(frozen=True)
+class Lineup(JsonRecord):
+    """Agents seated against each other in one game (self-play, head-to-head).
+
+    Attributes:
+        seats: seat -> the agent who plays it (an :class:`AgentSpec`; a plain name is taken
+            as ``AgentSpec(name)``). Seats of the game left out are played by the env's
+            default opponent (``echo_opponent``).
+
+    >>> Lineup({"black": "search", "white": "hf"}).label
+    'black=search,white=hf'
+    """
+
+    seats: Mapping[str, AgentSpec]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.seats, Mapping) or not self.seats:
+            raise ConfigError(f"a lineup seats at least one agent (SEAT=AGENT), got {self.seats!r}")
+        seats = {}
+        for seat, agent in self.seats.items():
+            if seat not in PLAYERS:
+                raise UnknownNameError(unknown_name("seat", seat, PLAYERS, where=" in a lineup"))
+            seats[seat] = AgentSpec(agent) if isinstance(agent, str) else agent
+        object.__setattr__(self, "seats", seats)
+
+    @classmethod
+    def parse(cls, text: str, agents: Mapping[str, AgentSpec] | None = None) -> Lineup:
+        """``SEAT=AGENT,SEAT=AGENT`` (as ``--seats`` takes it). An agent is a label of
+        ``agents`` (which carries its options) or else an agent source (an entry-point name
+        or ``package.module:Class``).
+
+        >>> Lineup.parse("black=search, white=hf").seats["white"]
+        AgentSpec(name='hf', source=None, options={})
+
+        Raises:
+            ConfigError: an item that is not ``SEAT=AGENT``, or a seat named twice.
+            UnknownNameError: a seat that no game has.
+        """
+        known = dict(agents or {})
+        seats: dict[str, AgentSpec] = {}
+        for item in (part.strip() for part in text.split(",")):
+            seat, sep, name = (x.strip() for x in item.partition("="))
+            if not sep or not seat or not name:
+                raise ConfigError(
+                    f"a lineup is SEAT=AGENT,SEAT=AGENT (e.g. black=search,white=hf); got "
+                    f"{item!r} in {text!r}"
+                )
+            if seat in seats:
+                raise ConfigError(f"seat {seat!r} is given twice in the lineup {text!r}")
+            seats[seat] = known.get(name) or AgentSpec(name)
+        return cls(seats)
+
+    @property
+    def label(self) -> str:
+        """The lineup's name in records and reports: ``black=search,white=hf``."""
+        return ",".join(f"{seat}={spec.name}" for seat, spec in self.seats.items())
+
+    def to_json(self) -> dict[str, Any]:
+        """The seats with each agent's spec (secret options left out)."""
+        return {"seats": {seat: spec.to_json() for seat, spec in self.seats.items()}}
+
+
+@dataclass(frozen=True)
 class EvalConfig(JsonRecord):
     """What an evaluation plays.
 
     Attributes:
-        agents: the agents (a plain name is taken as ``AgentSpec(name)``).
+        agents: the agents that play each game alone, their seat's other seats played by the
+            env's opponents (a plain name is taken as ``AgentSpec(name)``).
         games: game names as ``xent_envs.list_games()`` gives them (empty: all of them).
         maps: maps per game (1 to :data:`MAX_MAPS`).
         rounds: rounds per map (None: each game's default).
@@ -153,6 +223,8 @@ class EvalConfig(JsonRecord):
             ``"pool:DIR"``; see ``xent_envs.maps.resolve_text_source``).
         map_seeds: per game name, explicit reset seeds of its maps (a suite file's maps);
             such a game plays ``len(seeds)`` maps, map ``i`` reset with ``seeds[i]``.
+        lineups: agents seated against each other (:class:`Lineup`); each plays every game
+            of the run, on the same maps.
     """
 
     agents: tuple[AgentSpec, ...]
@@ -163,6 +235,7 @@ class EvalConfig(JsonRecord):
     judge: str = DEFAULT_JUDGE
     game_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     split: str | None = "eval"
+    lineups: tuple[Lineup, ...] = ()
     map_seeds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     text_source: str = DEFAULT_TEXT_SOURCE
 
@@ -170,14 +243,27 @@ class EvalConfig(JsonRecord):
         specs = tuple(AgentSpec(a) if isinstance(a, str) else a for a in self.agents)
         object.__setattr__(self, "agents", specs)
         object.__setattr__(self, "games", tuple(self.games))
-        if not specs:
-            raise ConfigError("no agent to evaluate; name at least one agent")
+        object.__setattr__(self, "lineups", tuple(self.lineups))
+        if not specs and not self.lineups:
+            raise ConfigError("no agent to evaluate; name at least one agent or lineup")
         names = [s.name for s in specs]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ConfigError(
                 f"agent {twice[0]!r} is named twice; give each a label (LABEL=SOURCE)"
             )
+        labels = [lineup.label for lineup in self.lineups]
+        twice = sorted({n for n in labels if labels.count(n) > 1})
+        if twice:
+            raise ConfigError(f"the lineup {twice[0]!r} is given twice")
+        defined: dict[str, AgentSpec] = {}
+        for spec in self.all_agents(unique=False):
+            first = defined.setdefault(spec.name, spec)
+            if first.to_json() != spec.to_json():
+                raise ConfigError(
+                    f"agent {spec.name!r} is defined twice, as {_describe(first)} and as "
+                    f"{_describe(spec)}; give the second another label (LABEL=SOURCE)"
+                )
         if isinstance(self.maps, bool) or not isinstance(self.maps, int):
             raise ConfigError(f"maps must be an integer, got {self.maps!r}")
         if not 1 <= self.maps <= MAX_MAPS:
@@ -199,12 +285,31 @@ class EvalConfig(JsonRecord):
                 )
         object.__setattr__(self, "map_seeds", seeds)
 
+    def all_agents(self, unique: bool = True) -> tuple[AgentSpec, ...]:
+        """Every agent of the run: those that play alone, then those of the lineups (each
+        name once, unless ``unique`` is False; a name has one definition in a run)."""
+        specs = [*self.agents, *(spec for lineup in self.lineups for spec in lineup.seats.values())]
+        return tuple({spec.name: spec for spec in specs}.values()) if unique else tuple(specs)
+
     def agent(self, name: str) -> AgentSpec:
         """The spec of the agent called ``name``."""
-        for spec in self.agents:
+        for spec in self.all_agents():
             if spec.name == name:
                 return spec
         raise KeyError(name)
+
+    def lineup(self, label: str) -> Lineup:
+        """The lineup whose label is ``label``."""
+        for lineup in self.lineups:
+            if lineup.label == label:
+                return lineup
+        raise KeyError(label)
+
+    @property
+    def players(self) -> tuple[str, ...]:
+        """Who a map record can belong to: the agents that play alone, then the lineups'
+        labels."""
+        return (*(s.name for s in self.agents), *(lineup.label for lineup in self.lineups))
 
     def params_of(self, game: str) -> dict[str, Any]:
         """The fixed parameters of ``game``, the rounds override included."""
@@ -244,14 +349,20 @@ class EvalConfig(JsonRecord):
         )
 
     def map_key(self, run_key: str, game: str, index: int, agent: str) -> str:
-        """Hash of what the map ``index`` of ``game`` played by ``agent`` depends on."""
+        """Hash of what the map ``index`` of ``game`` played by ``agent`` (an agent that plays
+        alone, or a lineup's label) depends on."""
+        player: dict[str, Any]
+        if agent in (lineup.label for lineup in self.lineups):
+            player = {"lineup": self.lineup(agent).to_json()}
+        else:
+            player = {"agent": self.agent(agent).to_json()}
         return _digest(
             {
                 "run": run_key,
                 "game": game,
                 "params": dict(self.game_params.get(game, {})),
                 "map": index,
-                "agent": self.agent(agent).to_json(),
+                **player,
                 # A suite's map is named by its seed; a derived seed is covered by the run key.
                 **({"reset_seed": self.seed_of(game, index)} if game in self.map_seeds else {}),
             }
@@ -308,7 +419,7 @@ class RunManifest(JsonRecord):
     def conflicts(self, config: EvalConfig) -> list[str]:
         """What ``config`` would change about agents and games already played here."""
         problems = []
-        for spec in config.agents:
+        for spec in config.all_agents():
             old = self.agents.get(spec.name)
             if old is not None and old.to_json() != spec.to_json():
                 problems.append(
@@ -329,7 +440,7 @@ class RunManifest(JsonRecord):
         """This manifest with the agents and games of ``config`` added."""
         agents = {
             **self.agents,
-            **{s.name: AgentSpec.from_json(s.to_json()) for s in config.agents},
+            **{s.name: AgentSpec.from_json(s.to_json()) for s in config.all_agents()},
         }
         games = {**self.games, **{g: dict(config.game_params.get(g, {})) for g in config.games}}
         return RunManifest(

@@ -13,6 +13,7 @@ JSON layout of a map file (``maps/<game>/<map:04d>-<agent>.json``)::
      "seats": {"black": "search"},            # seat -> agent of this run who played it
      "status": "ok",                          # or "error" (then "error" says why)
      "round_scores": [3.2, 4.1],              # the seat's total per round, in bits
+     "seat_scores": {},                       # a lineup's map: every seat's round totals
      "rounds": [{"round": 0, "score": 3.2, "steps": [
          {"seat": "black", "round": 0, "observation": "...", "action": [464, 3797],
           "move": " the farm", "reward": 3.2,
@@ -28,8 +29,15 @@ JSON layout of a map file (``maps/<game>/<map:04d>-<agent>.json``)::
      "score": 4.1, "moves": 2, "tokens_used": 5}   # derived, checked when read
 
 Seats: ``seats`` maps every seat an agent of this run played to that agent; seats absent from
-it were played by the env's own opponents. In a single-agent run it is ``{"black": agent}``;
-a self-play run lists both seats, and each step names the ``seat`` that moved.
+it were played by the env's own opponents. In a single-agent run it is ``{"black": agent}``.
+
+Self-play: the map of a lineup (agents seated against each other, ``black=search,white=hf``)
+is one record whose ``agent`` is the lineup's label; ``seats`` lists who sat where,
+``seat_scores`` every seat's total per round (its map score is its best round), each step
+names the ``seat`` that moved and carries what that seat earned until its next move, and
+``agent_stats`` are keyed ``<seat>.<counter>``. Its ``round_scores`` are empty (``score`` is
+None): a lineup's maps are read seat by seat (:mod:`~xent_envs.evaluation.headtohead`), not
+ranked on the leaderboard.
 """
 
 from __future__ import annotations
@@ -195,6 +203,7 @@ class MapRecord(JsonRecord):
         seats: seat -> the agent of this run who played it.
         status: ``"ok"`` (played to the end, or truncated by the game) or ``"error"``.
         round_scores: the seat's total per round, in bits (finite when ``ok``).
+        seat_scores: a lineup's map: every seat's total per round (finite when ``ok``).
         rounds: the rounds played, with their steps.
         instance_id: the env's instance id (replays the map exactly).
         params: the game parameters of the map.
@@ -216,6 +225,7 @@ class MapRecord(JsonRecord):
     seats: Mapping[str, str]
     status: Literal["ok", "error"]
     round_scores: tuple[float, ...] = ()
+    seat_scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     rounds: tuple[RoundRecord, ...] = ()
     instance_id: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -233,6 +243,10 @@ class MapRecord(JsonRecord):
             raise ValueError("a record has an error exactly when its status is 'error'")
         if self.status == "ok" and not all(math.isfinite(s) for s in self.round_scores):
             raise ValueError(f"an 'ok' record needs finite round scores, got {self.round_scores}")
+        if self.status == "ok" and not all(
+            math.isfinite(s) for scores in self.seat_scores.values() for s in scores
+        ):
+            raise ValueError(f"an 'ok' record needs finite seat scores, got {self.seat_scores}")
         best = max(self.round_scores) if self.status == "ok" and self.round_scores else None
         object.__setattr__(self, "score", best)
         object.__setattr__(self, "moves", len(self.steps))
@@ -253,6 +267,12 @@ class MapRecord(JsonRecord):
         return MapSlot(
             self.game, self.map, self.agent, self.seed, self.agent_seed, self.run, self.key
         )
+
+    @property
+    def is_lineup(self) -> bool:
+        """Whether this is the map of a lineup (its ``agent`` is a label such as
+        ``black=search,white=hf``; an agent's own name never holds ``=``)."""
+        return "=" in self.agent
 
     @property
     def steps(self) -> list[StepRecord]:

@@ -9,7 +9,8 @@ curves), plotted with matplotlib's Agg backend.
      "versions": {"python": ..., "torch": ...},
      "leaderboard": {...Leaderboard.to_json()},
      "maps": [...MapRecord.to_json(), one per map of this configuration],
-     "skipped": [{"path": "maps/...", "reason": "..."}]}   # files of the folder not used
+     "skipped": [{"path": "maps/...", "reason": "..."}],   # files of the folder not used
+     "head_to_head": {...HeadToHead.to_json()}}            # only when lineups played
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from xent_envs.evaluation.config import AgentSpec, EvalConfig
+from xent_envs.evaluation.headtohead import HeadToHead, head_to_head_markdown
 from xent_envs.evaluation.json_record import JsonRecord
 from xent_envs.evaluation.records import MapRecord
 from xent_envs.evaluation.scoring import Leaderboard
@@ -256,7 +258,8 @@ def plot_leaderboard(board: Leaderboard, path: Path) -> None:
     ax.set_ylabel(f"normalised score ({board.normalisation}; best = 100)")
     ax.set_ylim(min(-10.0, 1.1 * low), 110)
     ax.set_title("xent-envs leaderboard")
-    ax.legend(fontsize="small")
+    if board.rows:  # a run of lineups only has no leaderboard rows
+        ax.legend(fontsize="small")
     fig.tight_layout()
     _png(fig, path)
 
@@ -277,7 +280,8 @@ def plot_rounds(board: Leaderboard, path: Path) -> None:
     ax.set_ylabel(f"normalised score ({board.normalisation})")
     ax.set_title("xent-envs: score by round")
     ax.axhline(0.0, color="black", linewidth=0.6)
-    ax.legend(fontsize="small")
+    if board.rows:
+        ax.legend(fontsize="small")
     fig.tight_layout()
     _png(fig, path)
 
@@ -288,6 +292,8 @@ def write_reports(
     run: RunSummary,
     records: Iterable[MapRecord],
     skipped: Sequence[tuple[str, str]] = (),
+    *,
+    head_to_head: HeadToHead | None = None,
 ) -> dict[str, Path]:
     """Write ``results.json``, ``report.md``, ``leaderboard.png`` and ``rounds.png`` into
     ``folder``.
@@ -298,7 +304,9 @@ def write_reports(
         run: what was run.
         records: the maps of the configuration.
         skipped: (path, reason) of the folder's files that were not used.
+        head_to_head: the lineups' results, added to both files when there are any.
     """
+    lineups = head_to_head if head_to_head is not None and head_to_head.rows else None
     folder = Path(folder)
     paths = {
         "results": folder / "results.json",
@@ -313,10 +321,13 @@ def write_reports(
             "leaderboard": board.to_json(),
             "maps": [r.to_json() for r in records],
             "skipped": [{"path": path, "reason": reason} for path, reason in skipped],
+            **({"head_to_head": lineups.to_json()} if lineups else {}),
         },
     )
     plot_leaderboard(board, paths["plot"])
     plot_rounds(board, paths["rounds_plot"])
     text = markdown_report(board, run, paths["plot"].name, paths["rounds_plot"].name)
+    if lineups:
+        text += "\n" + head_to_head_markdown(lineups)
     atomic_write_bytes(paths["report"], text.encode("utf-8"))
     return paths

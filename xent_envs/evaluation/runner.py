@@ -16,6 +16,13 @@ The results folder (:mod:`xent_envs.evaluation.store`) holds one file per map, s
   agent or game name reused with another definition;
 - one evaluation writes to a folder at a time (a second one is refused, naming the first).
 
+Self-play: each :class:`~xent_envs.evaluation.config.Lineup` of the configuration plays every
+game of the run on the same maps, through the game's PettingZoo AEC env, its agents seated
+as it says (:func:`~xent_envs.evaluation.episode.play_lineup`). Its maps are saved, resumed
+and grown like an agent's; the report adds a head-to-head table
+(:mod:`~xent_envs.evaluation.headtohead`). Without ``games``, a run with lineups plays the
+games that have every lineup's seats.
+
 Example:
     >>> from xent_envs.evaluation import AgentSpec, EvalConfig, evaluate
     >>> agents = (AgentSpec("random"), AgentSpec("search", options={"budget": 12}))
@@ -39,8 +46,9 @@ from xent_envs.evaluation.agent import (
     check_agent_options,
     load_agent_factory,
 )
-from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed
-from xent_envs.evaluation.episode import play_map
+from xent_envs.evaluation.config import EvalConfig, Lineup, RunManifest, agent_seed
+from xent_envs.evaluation.episode import play_lineup, play_map
+from xent_envs.evaluation.headtohead import head_to_head
 from xent_envs.evaluation.records import MapRecord, MapSlot
 from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
 from xent_envs.evaluation.scoring import (
@@ -57,26 +65,27 @@ __all__ = ["evaluate", "plan"]
 
 
 def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
-    """Every map slot of ``config`` in playing order (game, then map, then agent), lazily:
-    a run of many maps costs nothing before it plays them."""
+    """Every map slot of ``config`` in playing order (game, then map, then the agents that
+    play alone, then the lineups), lazily: a run of many maps costs nothing before it plays
+    them."""
     for game in config.games:
         for index in range(config.maps_of(game)):
             seed = config.seed_of(game, index)
-            for spec in config.agents:
+            for player in config.players:
                 yield MapSlot(
                     game=game,
                     map=index,
-                    agent=spec.name,
+                    agent=player,
                     seed=seed,
                     agent_seed=agent_seed(seed),
                     run=run_key,
-                    key=config.map_key(run_key, game, index, spec.name),
+                    key=config.map_key(run_key, game, index, player),
                 )
 
 
 def _expected(config: EvalConfig, run_key: str) -> Callable[[MapRecord], MapSlot | None]:
     """For a saved record, the slot this configuration expects in its place (or None)."""
-    agents = {spec.name for spec in config.agents}
+    agents = set(config.players)
 
     def expect(record: MapRecord) -> MapSlot | None:
         if record.game not in config.games or record.agent not in agents:
@@ -90,14 +99,53 @@ def _expected(config: EvalConfig, run_key: str) -> Callable[[MapRecord], MapSlot
     return expect
 
 
-def _resolve_games(names: Sequence[str]) -> list[Any]:
-    """Game spaces by name (all of them when ``names`` is empty); an unknown name raises the
-    registry's ``UnknownNameError``, which lists the valid ones."""
+def _resolve_games(names: Sequence[str], lineups: Sequence[Lineup] = ()) -> list[Any]:
+    """Game spaces by name (all of them when ``names`` is empty; with lineups, all that have
+    every lineup's seats); an unknown name raises the registry's ``UnknownNameError``, which
+    lists the valid ones.
+
+    Raises:
+        ConfigError: a game without a seat a lineup names (the message names its seats), or
+            no game with the lineups' seats.
+    """
     import xent_envs
 
-    if not names:
-        return list(xent_envs.list_games())
-    return [xent_envs.game_space(name) for name in names]
+    if names:
+        spaces = [xent_envs.game_space(name) for name in names]
+    else:
+        spaces = [
+            space
+            for space in xent_envs.list_games()
+            if all(set(lineup.seats) <= set(_seats(space)) for lineup in lineups)
+        ]
+        if not spaces:
+            wanted = sorted({seat for lineup in lineups for seat in lineup.seats})
+            several = [
+                f"{space.name} ({', '.join(_seats(space))})"
+                for space in xent_envs.list_games()
+                if len(_seats(space)) > 1
+            ]
+            raise ConfigError(
+                f"no game has the seats {', '.join(wanted)}; games with several seats: "
+                f"{'; '.join(several) or '(none)'}"
+            )
+    for lineup in lineups:
+        for space in spaces:
+            seats = _seats(space)
+            for seat in lineup.seats:
+                if seat not in seats:
+                    raise ConfigError(
+                        f"lineup {lineup.label}: "
+                        + unknown_name("seat", seat, seats, where=f" of {space.name}")
+                    )
+    return spaces
+
+
+def _seats(space: Any) -> tuple[str, ...]:
+    """The seats a game asks for moves, in order of first move."""
+    from xent_envs.envs.match import seat_budgets
+
+    return tuple(seat_budgets(space.program()))
 
 
 def evaluate(
@@ -152,7 +200,7 @@ def evaluate(
         raise ConfigError(
             f"unknown normalisation {normalisation!r}; expected one of {list(NORMALISATIONS)}"
         )
-    spaces = {space.name: space for space in _resolve_games(config.games)}
+    spaces = {space.name: space for space in _resolve_games(config.games, config.lineups)}
     config = dataclasses.replace(config, games=tuple(spaces))
     for game in config.game_params:
         if game not in spaces:
@@ -160,10 +208,15 @@ def evaluate(
                 unknown_name("game", game, spaces, where=" in the game parameters")
             )
     given = dict(agent_factories or {})
-    factories = {
-        spec.name: given.get(spec.name) or load_agent_factory(spec.target) for spec in config.agents
-    }
-    for spec in config.agents:
+    seated = {spec.name: lineup for lineup in config.lineups for spec in lineup.seats.values()}
+    factories = {}
+    for spec in config.all_agents():
+        try:
+            factories[spec.name] = given.get(spec.name) or load_agent_factory(spec.target)
+        except UnknownNameError as exc:
+            if spec.name not in seated or spec in config.agents:
+                raise
+            raise UnknownNameError(f"lineup {seated[spec.name].label}: {exc}") from exc
         check_agent_options(factories[spec.name], spec.options, spec.name)
 
     judge = load_judge(config.judge)
@@ -201,7 +254,7 @@ def evaluate(
 
         todo = (s for s in plan(config, run_key) if (s.game, s.map, s.agent) not in done)
         bar = None
-        total = len(config.games) * config.maps * len(config.agents)
+        total = sum(config.maps_of(game) for game in config.games) * len(config.players)
         if progress and len(done) < total:
             from tqdm.auto import tqdm
 
@@ -227,12 +280,13 @@ def evaluate(
                 bar.close()
 
         order = {name: i for i, name in enumerate(config.games)}
-        agent_order = {spec.name: i for i, spec in enumerate(config.agents)}
+        agent_order = {player: i for i, player in enumerate(config.players)}
         ranked = sorted(
             records.values(), key=lambda r: (order[r.game], r.map, agent_order[r.agent])
         )
+        alone = [r for r in ranked if not r.is_lineup]
         board = leaderboard(
-            ranked,
+            alone,
             agents=[s.name for s in config.agents],
             seed=config.seed,
             normalisation=normalisation,
@@ -240,7 +294,14 @@ def evaluate(
         )
         if reports:
             summary = RunSummary(run_key, config, fingerprint, package_versions())
-            write_reports(store.folder, board, summary, ranked, scan.skipped)
+            write_reports(
+                store.folder,
+                board,
+                summary,
+                ranked,
+                scan.skipped,
+                head_to_head=head_to_head(ranked, seed=config.seed),
+            )
     return board
 
 
@@ -255,28 +316,40 @@ def _play(
     """Play the slots of ``todo``, yielding each record as soon as its map ends.
 
     The agents and envs that have maps to play are built first, so a bad option or game
-    parameter stops the run before any map; they are closed when the generator ends.
+    parameter stops the run before any map; they are closed when the generator ends. An
+    agent that plays alone and one seat of a lineup are built apart (each reset with its
+    own env), one per (agent, seat) however many lineups seat it there.
     """
     import gymnasium as gym
 
-    pending_agents: set[str] = set()
-    pending_games: set[str] = set()
+    from xent_envs.multiagent import env as multiagent_env
+
+    players = config.players
+    lineups = {lineup.label for lineup in config.lineups}
+    pending_players: set[str] = set()
+    pending_games: dict[str, set[str]] = {"alone": set(), "lineup": set()}
     for game in config.games:
-        for index in range(config.maps):
-            for spec in config.agents:
-                if (game, index, spec.name) not in done:
-                    pending_agents.add(spec.name)
-                    pending_games.add(game)
-            if game in pending_games and len(pending_agents) == len(config.agents):
-                break
+        for index in range(config.maps_of(game)):
+            for player in players:
+                if (game, index, player) not in done:
+                    pending_players.add(player)
+                    pending_games["lineup" if player in lineups else "alone"].add(game)
     agents: dict[str, Agent] = {}
+    seated: dict[tuple[str, str], Agent] = {}
     envs: dict[str, Any] = {}
+    tables: dict[str, Any] = {}
     try:
         for spec in config.agents:
-            if spec.name in pending_agents:
+            if spec.name in pending_players:
                 agents[spec.name] = build_agent(factories[spec.name], spec.options, spec.name)
+        for lineup in config.lineups:
+            if lineup.label in pending_players:
+                for seat, spec in lineup.seats.items():
+                    if (spec.name, seat) not in seated:
+                        built = build_agent(factories[spec.name], spec.options, spec.name)
+                        seated[(spec.name, seat)] = built
         for game in config.games:
-            if game in pending_games:
+            if game in pending_games["alone"]:
                 envs[game] = gym.make(
                     spaces[game].env_id,
                     judge=config.judge,
@@ -284,10 +357,27 @@ def _play(
                     text_source=source,
                     **config.params_of(game),
                 )
+            if game in pending_games["lineup"]:
+                tables[game] = multiagent_env(
+                    game,
+                    judge=config.judge,
+                    split=config.split,
+                    text_source=source,
+                    **config.params_of(game),
+                )
         for slot in todo:
-            yield play_map(envs[slot.game], agents[slot.agent], slot)
+            if slot.agent in agents:
+                yield play_map(envs[slot.game], agents[slot.agent], slot)
+                continue
+            lineup = config.lineup(slot.agent)
+            yield play_lineup(
+                tables[slot.game],
+                {seat: seated[(spec.name, seat)] for seat, spec in lineup.seats.items()},
+                slot,
+                names={seat: spec.name for seat, spec in lineup.seats.items()},
+            )
     finally:
-        for agent in agents.values():
+        for agent in [*agents.values(), *seated.values()]:
             agent.close()
-        for env in envs.values():
+        for env in [*envs.values(), *tables.values()]:
             env.close()
