@@ -7,7 +7,7 @@ once. Any Hugging Face model id or local folder also works. Models without a cha
 a plain prompt. In both cases the prompt ends with ``Move: "`` (prefilled in the assistant turn
 for chat models), so even a small model answers with a move; generation stops at the closing
 quote or the end of the line. Tokens are drawn by the judge package's one decoding loop
-(``CausalLM.generate_ids``).
+(``CausalLM.generate_rows``; ``HFVAgent`` decodes several rows in the same loop).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = ["HFAgent"]
 # The answer starts inside a quoted move: small chat models then write words (often echoing
 # the texts) rather than a number or a chat reply; the closing quote or a newline ends it.
 _PREFILL = 'Move: "'
-_GREEDY = Sampling(temperature=0.0)
 
 
 class HFAgent(TextAgent):
@@ -111,11 +110,20 @@ class HFAgent(TextAgent):
         return plain_prompt(observation, info, self.system_prompt) + _PREFILL[len("Move:") :]
 
     # -- generation -------------------------------------------------------------------------
-    def _generate(
-        self, prompt: str, max_new_tokens: int, sampling: Sampling | None = None
-    ) -> tuple[str, int, int]:
-        """Decode after ``prompt`` until a newline or a quote (with ``sampling``, default the
-        agent's); returns (text, prompt tokens, new tokens)."""
+    def _generate(self, prompt: str, max_new_tokens: int) -> tuple[str, int, int]:
+        """Decode after ``prompt`` until a newline or a quote; returns (text, prompt tokens,
+        new tokens)."""
+        texts, n_prompt, n_new = self._generate_rows(prompt, 1, max_new_tokens)
+        return texts[0], n_prompt, n_new
+
+    def _generate_rows(
+        self, prompt: str, rows: int, max_new_tokens: int, greedy_first: bool = False
+    ) -> tuple[list[str], int, int]:
+        """Decode ``rows`` answers after ``prompt`` side by side, each until a newline or a
+        quote, with the judge package's one decoding loop (``CausalLM.generate_rows``: the
+        prompt is read once). Row 0 is greedy when ``greedy_first``; the others follow
+        ``self.sampling`` with the seeded generator. Returns (texts, prompt tokens, new tokens
+        over all rows)."""
         lm = self._load()
         tokenizer = lm.tokenizer
         ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -126,31 +134,18 @@ class HFAgent(TextAgent):
             text = tokenizer.decode(new, skip_special_tokens=True).lstrip()
             return "\n" in text or '"' in text
 
-        new = lm.generate_ids(
+        out = lm.generate_rows(
             ids,
+            rows,
             max_new_tokens,
-            sampling=sampling or self.sampling,
+            sampling=self.sampling,
             generator=self._generator,
             end_ids=lm.end_ids(),
             stop=closed,
+            greedy_first=greedy_first,
         )
-        return tokenizer.decode(new, skip_special_tokens=True), len(ids), len(new)
-
-    def _generate_rows(
-        self, prompt: str, rows: int, max_new_tokens: int, greedy_first: bool
-    ) -> tuple[list[str], int, int]:
-        """``rows`` answers after ``prompt``, each until a newline or a quote: row 0 greedy
-        when ``greedy_first``, the others drawn with the agent's sampling from its one seeded
-        generator (so a map replays exactly). Returns (texts, prompt tokens, new tokens over
-        all rows)."""
-        texts: list[str] = []
-        prompt_tokens = new_tokens = 0
-        for row in range(rows):
-            sampling = _GREEDY if row == 0 and greedy_first else None
-            text, prompt_tokens, n_new = self._generate(prompt, max_new_tokens, sampling)
-            texts.append(text)
-            new_tokens += n_new
-        return texts, prompt_tokens, new_tokens
+        texts = [tokenizer.decode(row, skip_special_tokens=True) for row in out]
+        return texts, len(ids), sum(len(row) for row in out)
 
     def act_text(self, observation: str, info: dict[str, Any]) -> str:
         budget = int(info.get("max_tokens", 16))

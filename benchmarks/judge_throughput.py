@@ -3,8 +3,8 @@ forward pass, side by side.
 
 (a) reference: one request per forward pass, full logits, no cache (an ``xed`` costs two passes),
     as the reference engine scores;
-(b) ours: ``judge.score_batch`` on the whole workload (dedup, cache within the map, padded
-    batches, output layer on scored rows only, float32 log-softmax);
+(b) ours: ``judge.score_batch`` on the whole workload (dedup, cache within the map, rows padded
+    to their length bucket, output layer on scored rows only, float32 log-softmax);
 (c) ceiling: the raw model forward pass (full logits) on exactly the padded batches (b) runs.
 
 Throughput = scored tokens delivered (summed over every requested term) per second; the
@@ -83,37 +83,38 @@ def reference_style(judge, requests) -> list[int]:
     """One request per forward pass with full logits; cross-entropy in the model's dtype."""
     import torch
 
+    backend = judge.backend
     counts = []
     for text, prefix in requests:
-        text_ids = judge.encode(text)
-        row = [judge.start_token_id, *judge.encode(prefix), *text_ids]
-        ids = torch.tensor([row], device=judge.device)
+        layout = backend.layout(text, prefix)
+        ids = torch.tensor([layout.row], device=backend.device)
         with torch.inference_mode():
-            logits = judge.model(input_ids=ids).logits[0]
-            first = len(row) - len(text_ids)
+            logits = backend.lm.model(input_ids=ids).logits[0]
             xent = torch.nn.functional.cross_entropy(
-                logits[first - 1 : -1], ids[0, first:], reduction="none"
+                logits[layout.first - 1 : -1], ids[0, layout.first :], reduction="none"
             )
         counts.append(len(xent.tolist()))
     return counts
 
 
 def padded_batches(judge, requests):
-    """The padded (input_ids, attention_mask) batches judge.score_batch runs for ``requests``."""
-    from xent_envs.judge.batching import pad_right, plan_batches
+    """The padded input_ids batches judge.score_batch runs for ``requests``."""
+    from xent_envs.judge.batching import pad_right
 
-    unique = list(dict.fromkeys(requests))
-    rows = [judge._layout(text, prefix)[0] for text, prefix in unique]
-    groups = plan_batches([len(r) for r in rows], judge.max_tokens_per_batch)
-    return [pad_right([rows[i] for i in g], judge.pad_token_id, judge.device) for g in groups]
+    backend = judge.backend
+    layouts = [backend.layout(text, prefix) for text, prefix in dict.fromkeys(requests)]
+    return [
+        pad_right([layouts[i].row for i in group], backend.pad_token_id, width, backend.device)
+        for width, group in backend.plan(layouts)
+    ]
 
 
 def raw_forward(judge, batches) -> None:
     import torch
 
     with torch.inference_mode():
-        for ids, mask in batches:
-            judge.model(input_ids=ids, attention_mask=mask).logits.sum().item()
+        for ids in batches:
+            judge.backend.lm.model(input_ids=ids, use_cache=False).logits.sum().item()
 
 
 def interleaved_best(fns: dict, repeats: int) -> dict:
@@ -159,7 +160,7 @@ def run(workload: Workload, judge, repeats: int) -> dict:
         "unique_requests": len(set(requests)),
         "scored_tokens": tokens,
         "forward_passes": {"a": len(requests), "b": len(batches), "c": len(batches)},
-        "padded_tokens": sum(int(ids.numel()) for ids, _ in batches),
+        "padded_tokens": sum(int(ids.numel()) for ids in batches),
         "seconds": {"a": round(t_a, 3), "b": round(t_b, 3), "c": round(t_c, 3)},
         "tokens_per_s": {k: round(tokens / t, 1) for k, t in zip("abc", (t_a, t_b, t_c))},
         "b/a": round(t_a / t_b, 2),
@@ -186,7 +187,7 @@ def main() -> None:
     load_s = time.perf_counter() - start
     report = {
         "judge": judge.fingerprint,
-        "device": str(judge.device),
+        "device": judge.fingerprint["device"],
         "threads": torch.get_num_threads(),
         "load_seconds": round(load_s, 2),
         "rss_mib_after_load": round(rss_mib()),

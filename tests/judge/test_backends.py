@@ -146,6 +146,7 @@ def test_registering_twice_is_refused(byte_backend):
             "judge 'tiny-random-gpt2' (tiny backend) takes no option 'temperature'",
         ),
         ({"dtyp": "float32"}, "did you mean 'dtype'?"),
+        ({"cache_sise": 3}, "did you mean 'cache_size'?"),
         ({"dtype": "float8"}, "dtype must be one of ['auto', 'float32', 'bfloat16', 'float16']"),
         ({"device": "gpu"}, "device must be 'auto' or a torch device like 'cpu', got 'gpu'"),
         ({"device": "cuda"}, "CUDA is not available here"),

@@ -1,4 +1,5 @@
-"""Packing scoring requests into forward passes: exact plans and padding."""
+"""Packing requests into padded forward passes: the buckets, the passes and the padded ids,
+exactly."""
 
 import pytest
 import torch
@@ -6,21 +7,23 @@ import torch
 from xent_envs.judge.batching import bucket_length, pad_right, plan_batches
 
 
-def test_passes_hold_rows_of_one_bucket_under_the_token_cap():
-    # 5, 1, 4 and 2 tokens all pad to 16: two rows of 16 fit in 32 tokens.
+def test_passes_hold_rows_of_one_bucket_up_to_the_cap():
     assert plan_batches([5, 1, 4, 2], max_tokens=32, limit=1024) == [(16, [0, 1]), (16, [2, 3])]
-    assert plan_batches([5, 1, 4, 2], max_tokens=64, limit=1024) == [(16, [0, 1, 2, 3])]
-    # Under one row's bucket, each row goes alone (never dropped).
-    assert plan_batches([5, 1], max_tokens=8, limit=1024) == [(16, [0]), (16, [1])]
-    # Buckets are planned shortest first; rows keep their order inside a bucket.
-    assert plan_batches([20, 3, 17], max_tokens=1024, limit=1024) == [(16, [1]), (32, [0, 2])]
+    assert plan_batches([3, 3, 3], max_tokens=48, limit=1024) == [(16, [0, 1, 2])]
+    assert plan_batches([3, 3, 3], max_tokens=47, limit=1024) == [(16, [0, 1]), (16, [2])]
+    assert plan_batches([1, 1], max_tokens=1, limit=1024) == [(16, [0]), (16, [1])]
+    assert plan_batches([7], max_tokens=2, limit=1024) == [(16, [0])]  # over the cap: alone
+    assert plan_batches([20, 5], max_tokens=4096, limit=1024) == [(16, [1]), (32, [0])]
+    assert plan_batches([20], max_tokens=4096, limit=20) == [(20, [0])]  # never past the limit
     assert plan_batches([], max_tokens=4, limit=1024) == []
 
 
-def test_a_bucket_never_passes_the_models_context():
-    assert bucket_length(20, 24) == 24  # 32 would pass a context of 24
-    assert bucket_length(30, 24) == 30  # a row longer than the context keeps its length
-    assert plan_batches([20, 21], max_tokens=48, limit=24) == [(24, [0, 1])]
+def test_bucket_lengths_depend_on_the_row_alone():
+    assert [bucket_length(n, 2048) for n in (1, 16, 17, 128, 129, 257, 600)] == [
+        16, 16, 32, 128, 160, 320, 640,
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="a row has at least one token, got 0"):
+        bucket_length(0, 2048)
 
 
 @pytest.mark.parametrize("cap", [0, -3])
@@ -35,5 +38,5 @@ def test_rows_are_right_padded_to_the_width():
     assert ids.tolist() == [[5, 6, 7, 0], [8, 0, 0, 0]]
 
 
-def test_the_tensor_goes_to_the_device_asked_for():
+def test_the_ids_go_to_the_device_asked_for():
     assert pad_right([[1, 2]], pad_id=9, width=2, device="meta").device.type == "meta"

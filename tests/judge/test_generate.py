@@ -45,6 +45,29 @@ def test_greedy_decoding_with_the_cache_matches_full_passes(tiny_judge):
     assert text == tiny_judge.decode(want)
 
 
+def test_rows_decode_side_by_side_from_one_prompt_pass(tiny_judge):
+    """generate_rows: row 0 greedy when asked (the single-row greedy answer), the others
+    sampled and seeded, each row stopping on its own."""
+    lm = tiny_judge.backend.lm
+    prompt = [50256, *tiny_judge.encode(PROMPT)]
+    greedy = lm.generate_ids(prompt, 8, sampling=GREEDY, generator=None, end_ids=())
+    sampling = Sampling(temperature=1.0, top_k=0, top_p=1.0)
+
+    def rows(seed, stop=None):
+        return lm.generate_rows(
+            prompt, 4, 8, sampling=sampling, generator=seeded_generator(seed), end_ids=(),
+            stop=stop, greedy_first=True,
+        )  # fmt: skip
+
+    first = rows(5)
+    assert first[0] == greedy and first == rows(5) and first[1:] != rows(6)[1:]
+    assert len({tuple(r) for r in first[1:]}) > 1 and all(len(r) == 8 for r in first)
+    stopped = rows(5, stop=lambda new: len(new) == 3 or new[-1] == first[1][0])
+    assert stopped[0] == greedy[:3] and stopped[1] == first[1][:1]
+    with pytest.raises(ConfigError, match="rows must be an int >= 1, got 0"):
+        lm.generate_rows(prompt, 0, 4, sampling=GREEDY, generator=None, end_ids=())
+
+
 def test_end_token_ends_and_min_new_tokens_holds_it_off(tiny_judge):
     lm = tiny_judge.backend.lm
     prompt = [50256, *tiny_judge.encode(PROMPT)]

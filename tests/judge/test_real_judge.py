@@ -82,6 +82,26 @@ def test_story_is_seeded(real_judge):
     assert story == source.story(0) and len(real_judge.encode(story)) <= 24
 
 
+def test_generate_list_and_masked_on_smollm2(real_judge):
+    from xent_envs.maps import JudgeTextSource
+    from xent_envs.maps.catalogues import catalogue
+
+    source = JudgeTextSource(real_judge)
+    prompt = "Colours of things in a kitchen"  # no catalogue: the judge writes the items
+    assert catalogue(prompt) is None
+    items = source.generate_list(prompt, 3, seed=0)
+    assert len({item.lower() for item in items}) == 3 and all(items)
+    assert all(len(real_judge.encode(item)) <= source.item_tokens for item in items)
+    assert items == source.generate_list(prompt, 3, seed=0)
+    text, masked = source.generate_masked(3, seed=0)
+    assert masked.count("___") == 3 and [text, masked] == source.generate_masked(3, seed=0)
+    position = 0
+    for piece in masked.split("___"):  # around the masks: the story's own text, in order
+        found = text.find(piece, position)
+        assert found >= 0, piece
+        position = found + len(piece)
+
+
 @pytest.fixture
 def cache_copy(tmp_path, monkeypatch):
     """The default judge's cache folder copied under a temporary cache root."""

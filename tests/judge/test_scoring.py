@@ -317,13 +317,18 @@ def test_device_auto_is_the_cpu_here():
     ).score_batch(TEXTS)
 
 
+# The tiny test model is built from a seed, not downloaded: every exact value the tests expect
+# of it holds only while its weights stay these (torch 2.13, CPU).
+TINY_WEIGHTS_SHA256 = "6876405606cfc80bf8f75e7707bd2930d5f61aee471c48380fc2396da812d15c"
+
+
 def test_tiny_weights_are_fixed():
     """The tiny judge is the same model on every machine: its weights' digest and a few of
     its float32 logits are pinned here."""
     from xent_envs.judge.tiny import tiny_random_gpt2
 
     model, _, digest = tiny_random_gpt2()
-    assert digest == "6876405606cfc80bf8f75e7707bd2930d5f61aee471c48380fc2396da812d15c"
+    assert digest == TINY_WEIGHTS_SHA256
     with torch.no_grad():
         logits = model(torch.tensor([[50256, 15496, 995]])).logits[0]
     assert logits[:, :3].flatten().tolist() == pytest.approx(
@@ -343,68 +348,3 @@ def test_import_is_lazy():
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_the_cache_evicts_the_least_recently_used_entry():
-    from xent_envs.judge.cache import LRUCache
-
-    cache: LRUCache[int] = LRUCache(3)
-    for key in "abc":
-        cache.put(key, ord(key))
-    assert cache.get("a") == ord("a")  # now the most recently used
-    cache.put("d", ord("d"))
-    assert [cache.get(k) for k in "abcd"] == [ord("a"), None, ord("c"), ord("d")]
-    assert cache.info() == {"size": 3, "maxsize": 3, "hits": 4, "misses": 1}
-    cache.put("c", 0)  # replacing a value refreshes it too
-    cache.put("e", ord("e"))
-    assert [cache.get(k) for k in "acde"] == [None, 0, ord("d"), ord("e")]
-    nothing: LRUCache[int] = LRUCache(0)
-    nothing.put("a", 1)
-    assert nothing.get("a") is None and len(nothing) == 0
-    with pytest.raises(ValueError, match="cache size must be >= 0"):
-        LRUCache(-1)
-
-
-def test_generate_is_seeded_and_leaves_global_rng_alone(tiny_judge):
-    state = torch.get_rng_state()
-    a = tiny_judge.generate("Once upon a time", 12, seed=3)
-    assert torch.equal(state, torch.get_rng_state())
-    assert a == tiny_judge.generate("Once upon a time", 12, seed=3)
-    assert a != tiny_judge.generate("Once upon a time", 12, seed=4)
-    assert 0 < len(tiny_judge.encode(a)) <= 13
-
-
-def test_generate_greedy_ignores_the_seed_and_follows_the_argmax(judge32):
-    greedy = judge32.generate("Once upon a time", 6, seed=1, temperature=0)
-    assert greedy == judge32.generate("Once upon a time", 6, seed=2, temperature=0)
-    backend = judge32.backend
-    ids = [backend.start_token_id, *judge32.encode("Once upon a time")]
-    for _ in range(6):
-        with torch.no_grad():
-            ids.append(int(backend.lm.model(torch.tensor([ids])).logits[0, -1].argmax()))
-    assert greedy == judge32.decode(ids[-6:])
-
-
-def test_generate_cuts_before_the_first_stop_string(tiny_judge):
-    full = tiny_judge.generate("Once upon a time", 12, seed=3)
-    stop = full[len(full) // 2 : len(full) // 2 + 2]
-    cut = tiny_judge.generate("Once upon a time", 12, seed=3, stop=["never there", stop])
-    assert cut == full[: full.find(stop)] and len(cut) < len(full)
-
-
-def test_generate_stops_at_the_end_token_but_not_before_min_new_tokens(judge32):
-    """The tiny model never picks its end token by chance, so the greedy choice is made the
-    end token (the tokenizer's end is renamed to it for the test)."""
-    tokenizer = judge32.backend.lm.tokenizer
-    greedy_ids = judge32.encode(judge32.generate("Once upon a time", 4, seed=0, temperature=0))
-    original = tokenizer.eos_token
-    tokenizer.eos_token = tokenizer.convert_ids_to_tokens(greedy_ids[0])
-    try:
-        assert tokenizer.eos_token_id == greedy_ids[0]
-        stopped = judge32.generate("Once upon a time", 4, seed=0, temperature=0)
-        forced = judge32.generate("Once upon a time", 4, seed=0, temperature=0, min_new_tokens=2)
-    finally:
-        tokenizer.eos_token = original
-    assert tokenizer.eos_token_id == 50256
-    assert stopped == ""
-    assert len(judge32.encode(forced)) >= 2 and greedy_ids[0] not in judge32.encode(forced)[:2]

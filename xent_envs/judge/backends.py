@@ -130,19 +130,24 @@ class Backend:
     accepts: Callable[[str], bool] | None = None
     description: str = ""
 
-    def check_options(self, judge: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    def check_options(
+        self, judge: str, options: Mapping[str, Any], common: Mapping[str, Option] | None = None
+    ) -> dict[str, Any]:
         """Every option of this backend, given ones checked and the rest at their default.
+
+        ``common`` names the options every judge takes besides (for the error message only).
 
         Raises:
             ConfigError: an option this backend does not take, or a bad value.
         """
         unknown = sorted(set(options) - set(self.options))
         if unknown:
-            hint = did_you_mean(unknown[0], self.options)
+            valid = {**self.options, **(common or {})}
+            hint = did_you_mean(unknown[0], valid)
             raise ConfigError(
                 f"judge {judge!r} ({self.name} backend) takes no option {unknown[0]!r}"
                 f"{f' ({hint})' if hint else ''}; its options: "
-                + ", ".join(f"{k} ({o.doc})" for k, o in self.options.items())
+                + ", ".join(f"{k} ({o.doc})" for k, o in valid.items())
             )
         return {
             key: option.check(key, options[key]) if key in options else option.default

@@ -122,19 +122,47 @@ class CausalLM:
         min_new_tokens: int = 0,
         stop: Callable[[list[int]], bool] | None = None,
     ) -> list[int]:
-        """New token ids after ``prompt_ids``, decoded with the model's key-value cache.
+        """New token ids after ``prompt_ids``: :meth:`generate_rows` with one row."""
+        return self.generate_rows(
+            prompt_ids,
+            1,
+            max_new_tokens,
+            sampling=sampling,
+            generator=generator,
+            end_ids=end_ids,
+            min_new_tokens=min_new_tokens,
+            stop=stop,
+        )[0]
 
-        Decoding stops after ``max_new_tokens`` tokens, at a token of ``end_ids`` (not kept;
-        never before ``min_new_tokens`` tokens), or when ``stop(new_ids)`` is true (the last
+    def generate_rows(
+        self,
+        prompt_ids: Sequence[int],
+        rows: int,
+        max_new_tokens: int,
+        *,
+        sampling: Sampling,
+        generator: Any,
+        end_ids: Collection[int],
+        min_new_tokens: int = 0,
+        stop: Callable[[list[int]], bool] | None = None,
+        greedy_first: bool = False,
+    ) -> list[list[int]]:
+        """``rows`` continuations of ``prompt_ids`` decoded side by side with the model's
+        key-value cache: the prompt is read once and its cache copied to every row.
+
+        A row stops after ``max_new_tokens`` tokens, at a token of ``end_ids`` (not kept;
+        never before ``min_new_tokens`` tokens), or when ``stop(row_ids)`` is true (the last
         token kept). Tokens are drawn by :func:`~xent_envs.judge.sampling.sample_token` from
-        ``generator``.
+        ``generator``, row by row at each step (row 0 greedy when ``greedy_first``).
 
         Raises:
-            ConfigError: ``max_new_tokens`` or ``min_new_tokens`` is negative, or the prompt is
-                empty.
+            ConfigError: ``rows`` below 1, ``max_new_tokens`` or ``min_new_tokens`` negative,
+                or an empty prompt.
         """
         import torch
 
+        if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+            raise ConfigError(f"rows must be an int >= 1, got {rows!r}")
         if max_new_tokens < 0 or min_new_tokens < 0:
             raise ConfigError(
                 f"max_new_tokens and min_new_tokens must be >= 0, got {max_new_tokens} "
@@ -142,26 +170,40 @@ class CausalLM:
             )
         if not prompt_ids:
             raise ConfigError("generation needs a prompt of at least one token")
+        greedy = Sampling(temperature=0.0, top_k=0, top_p=1.0)
         blocked = sorted(end_ids)
-        new: list[int] = []
+        new: list[list[int]] = [[] for _ in range(rows)]
+        active = [True] * rows
         past = None
         step_ids = torch.tensor([list(prompt_ids)], device=self.device)
         with self.lock, torch.inference_mode():
-            while len(new) < max_new_tokens:
+            for step in range(max_new_tokens):
                 out = self.model(
                     input_ids=step_ids, use_cache=True, **self._last_only, **{self._cache_arg: past}
                 )
                 past = getattr(out, self._cache_arg)
-                logits = out.logits[0, -1].float()
-                if len(new) < min_new_tokens and blocked:
-                    logits[blocked] = -float("inf")
-                token = sample_token(logits, generator, sampling)
-                if token in end_ids:
+                logits = out.logits[:, -1].float()
+                if step == 0 and rows > 1:
+                    past.batch_repeat_interleave(rows)  # one prompt pass serves every row
+                    logits = logits.expand(rows, -1).clone()
+                if step < min_new_tokens and blocked:
+                    logits[:, blocked] = -float("inf")
+                picks = []
+                for row in range(rows):
+                    token = int(blocked[0]) if blocked else 0  # fed to finished rows
+                    if active[row]:
+                        rule = greedy if row == 0 and greedy_first else sampling
+                        token = sample_token(logits[row], generator, rule)
+                        if token in end_ids:
+                            active[row] = False
+                        else:
+                            new[row].append(token)
+                            if stop is not None and stop(new[row]):
+                                active[row] = False
+                    picks.append([token])
+                if not any(active):
                     break
-                new.append(token)
-                if stop is not None and stop(new):
-                    break
-                step_ids = torch.tensor([[token]], device=self.device)
+                step_ids = torch.tensor(picks, device=self.device)
         return new
 
 

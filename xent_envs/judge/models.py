@@ -212,7 +212,7 @@ def _resolve(name: str, options: dict[str, Any]) -> tuple[Backend, dict[str, Any
     cache_size = options.pop("cache_size", cache_option.default)
     return (
         backend,
-        backend.check_options(name, options),
+        backend.check_options(name, options, common=WRAPPER_OPTIONS),
         cache_option.check("cache_size", cache_size),
     )
 
