@@ -7,6 +7,8 @@
     xent-envs play GAME [--judge J] [--seed S]   play a game in the terminal
     xent-envs eval --agent hf,search,random --games Condense,Taboo --maps 2 --judge smollm2-135m \\
                    --out results/                evaluate agents; resumes or grows a run
+    xent-envs train --game Condense --policy smollm2-135m --steps 60 --out runs/x
+                                                 train with GRPO, test on held-out maps
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
@@ -327,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
+
+    from xent_envs.rl.commands import add_commands as add_train_command
+
+    add_train_command(sub)
     return parser
 
 
