@@ -16,7 +16,7 @@ A text agent in ten lines::
             return observation.split()[-1]
 
 Agents by name (``make_agent``, ``xent-envs eval --agent NAME``) come from the entry-point
-group ``xent_envs.agents``: ``random``, ``search``, ``hf``, ``openai``, ``human`` are
+group ``xent_envs.agents``: ``random``, ``search``, ``hf``, ``hfv``, ``openai``, ``human`` are
 registered in xent-envs' pyproject.toml, and other packages add theirs. The modules are
 imported on demand, so ``import agents`` stays light.
 """
@@ -41,6 +41,7 @@ __all__ = [
     "Agent",
     "AgentError",
     "HFAgent",
+    "HFVAgent",
     "HumanAgent",
     "OpenAIAgent",
     "RandomAgent",
@@ -57,6 +58,7 @@ _MODULES = {
     "RandomAgent": "agents.random_agent",
     "SearchAgent": "agents.search_agent",
     "HFAgent": "agents.hf_agent",
+    "HFVAgent": "agents.hfv_agent",
     "OpenAIAgent": "agents.openai_agent",
     "HumanAgent": "agents.human_agent",
 }

@@ -23,6 +23,7 @@ and ``close``.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ __all__ = [
     "Agent",
     "AgentError",
     "TextAgent",
+    "as_reward",
     "build_messages",
     "parse_move",
     "plain_prompt",
@@ -196,3 +198,17 @@ def parse_move(answer: str | None) -> str | None:
         if move:
             return move
     return None
+
+
+def as_reward(value: Any) -> float:
+    """A candidate's score from ``score_actions`` as a float; a missing or NaN one is
+    ``-inf``, so it ranks below every scored move (as a refused move does).
+
+    >>> as_reward("2.5"), as_reward(None), as_reward(float("nan"))
+    (2.5, -inf, -inf)
+    """
+    try:
+        reward = float(value)
+    except (TypeError, ValueError):
+        return -math.inf
+    return -math.inf if math.isnan(reward) else reward

@@ -133,6 +133,19 @@ class HFAgent(TextAgent):
     def _generate(self, prompt: str, max_new_tokens: int) -> tuple[str, int, int]:
         """Decode after ``prompt`` until a newline or a quote; returns (text, prompt tokens,
         new tokens)."""
+        texts, n_prompt, n_new = self._generate_rows(
+            prompt, 1, max_new_tokens, greedy_first=self.temperature <= 0
+        )
+        return texts[0], n_prompt, n_new
+
+    def _generate_rows(
+        self, prompt: str, rows: int, max_new_tokens: int, greedy_first: bool
+    ) -> tuple[list[str], int, int]:
+        """Decode ``rows`` answers after ``prompt`` side by side, each until a newline or a
+        quote. The prompt is read once and its cache copied to every row, so ``rows``
+        answers cost one prompt pass and ``max_new_tokens`` batched steps. Row 0 is greedy
+        when ``greedy_first``; the others are drawn by :meth:`_pick` from the seeded
+        generator. Returns (texts, prompt tokens, new tokens over all rows)."""
         import torch
 
         tok = self._tokenizer
@@ -142,28 +155,44 @@ class HFAgent(TextAgent):
         stop = {tok.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
         if self._generator is None:
             self._generator = torch.Generator().manual_seed(int(self.seed or 0))
-        generator = self._generator
-        out: list[int] = []
+        out: list[list[int]] = [[] for _ in range(rows)]
+        active = [True] * rows
         past = None
         step_input = ids
         with torch.inference_mode():
-            for _ in range(max_new_tokens):
+            for step in range(max_new_tokens):
                 result = self._model(
                     input_ids=step_input, use_cache=True, **self._extra, **{self._cache_arg: past}
                 )
                 past = result.get("cache")
                 if past is None:
                     past = result.get("past_key_values")
-                logits = result.logits[0, -1].float()
-                nxt = self._pick(logits, generator)
-                if nxt in stop:
+                logits = result.logits[:, -1].float()
+                if step == 0 and rows > 1:
+                    past.batch_repeat_interleave(rows)  # one prompt pass serves every row
+                    logits = logits.expand(rows, -1)
+                picks = []
+                for row in range(rows):
+                    nxt = (
+                        int(torch.argmax(logits[row]))
+                        if row == 0 and greedy_first
+                        else self._pick(logits[row], self._generator)
+                    )
+                    picks.append(nxt)
+                    if not active[row]:
+                        continue
+                    if nxt in stop:
+                        active[row] = False
+                        continue
+                    out[row].append(nxt)
+                    text = tok.decode(out[row], skip_special_tokens=True).lstrip()
+                    if "\n" in text or '"' in text:
+                        active[row] = False
+                if not any(active):
                     break
-                out.append(nxt)
-                text = tok.decode(out, skip_special_tokens=True).lstrip()
-                if "\n" in text or '"' in text:
-                    break
-                step_input = torch.tensor([[nxt]], device=self._model.device)
-        return tok.decode(out, skip_special_tokens=True), int(ids.shape[1]), len(out)
+                step_input = torch.tensor([[t] for t in picks], device=self._model.device)
+        texts = [tok.decode(row, skip_special_tokens=True) for row in out]
+        return texts, int(ids.shape[1]), sum(len(row) for row in out)
 
     def _pick(self, logits: Any, generator: Any) -> int:
         import torch

@@ -12,12 +12,22 @@ candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
 2. **Compositions.** The judge's phrase (step 1) cut to full length, half length...; the
    best tokens side by side at full length, half length..., and seeded
    random draws from the best ones. One batch.
-3. **Hill climbing.** Around the best move so far: substitute, insert or delete one token,
-   one batch at a time, until the budget is spent.
+3. **Local search.** Around the best move so far: substitute, insert or delete one token,
+   the token drawn half from the best single tokens and half from every candidate, one batch
+   of fresh edits at a time, until the budget is spent. The neighbourhood is wide enough not to
+   run dry, so a larger budget keeps finding better moves rather than stopping early.
 
 The best move seen is played; ``last_details["expected_reward"]`` is what it should earn. A
 candidate the game refuses (``score_actions`` gives it ``-inf``, or no number) ranks below every
 legal one, so it is played only when every candidate was refused.
+
+**Budgets nest.** The candidates of a move form one stream that does not depend on the budget
+(batches of ``batch_size``, a generator seeded by the agent's seed and the move's number), and
+the budget only cuts it: with the same seed, the moves a budget of ``b`` evaluates are the first
+``b`` of those any larger budget evaluates. So on the first move of a map, the expected reward
+of the move played never decreases with the budget: ``SearchAgent(budget=1)``,
+``budget=4``, ``16``... are agents of known strength order, the ladder that
+:mod:`xent_envs.evaluation.validity` checks the suite against.
 """
 
 from __future__ import annotations
@@ -30,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Agent, AgentError
+from agents.base import Agent, AgentError, as_reward
 from xent_envs.errors import ConfigError
+from xent_envs.seeding import derive_seed
 
 __all__ = ["COMMON_WORDS", "SearchAgent"]
 
@@ -53,7 +64,8 @@ class SearchAgent(Agent):
         generate_tokens: tokens the judge writes after the observation to suggest related
             words (0 disables; one short generation per move).
         common_words: texts whose tokens are always candidates.
-        seed: seed of the sampling of candidates, used when ``reset`` gets no seed.
+        seed: seed of the sampling of candidates, used when ``reset`` gets no seed; each move
+            draws from its own generator, seeded by this seed and the move's number in the map.
     """
 
     name = "search"
@@ -79,10 +91,11 @@ class SearchAgent(Agent):
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.phrase: list[int] = []
+        self._move_number = 0
 
     def reset(self, env: Any = None, seed: int | None = None) -> None:
         super().reset(env, seed)
-        self.rng = np.random.default_rng(self.seed)
+        self._move_number = 0
 
     # -- scoring ----------------------------------------------------------------------------
     def _score(self, actions: list[list[int]]) -> list[float]:
@@ -94,7 +107,7 @@ class SearchAgent(Agent):
             chunk = actions[start : start + self.batch_size]
             got = env.score_actions(chunk)
             self.count("score_calls")
-            rewards.extend(_as_reward(r) for r in got)
+            rewards.extend(as_reward(r) for r in got)
         self.count("evaluations", len(actions))
         return rewards
 
@@ -130,9 +143,38 @@ class SearchAgent(Agent):
         return out
 
     # -- search -----------------------------------------------------------------------------
+    def _edits(
+        self,
+        seq: list[int],
+        best_tokens: list[int],
+        pool: list[int],
+        max_tokens: int,
+        seen: set[tuple[int, ...]],
+        count: int,
+    ) -> list[list[int]]:
+        """Up to ``count`` unseen one-token edits of ``seq``, drawn from the move's generator
+        (at most ``20 * count`` draws, so a neighbourhood that is used up ends the search)."""
+        out: list[list[int]] = []
+        fresh: set[tuple[int, ...]] = set()
+        for _ in range(20 * count):
+            if len(out) == count:
+                break
+            source = best_tokens if self.rng.random() < 0.5 and best_tokens else pool
+            token = source[int(self.rng.integers(len(source)))] if source else 0
+            op, where = int(self.rng.integers(3)), int(self.rng.integers(len(seq) + 1))
+            cand = _edit(seq, op, where, token, max_tokens)
+            if cand and tuple(cand) not in seen and tuple(cand) not in fresh:
+                fresh.add(tuple(cand))
+                out.append(cand)
+        return out
+
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
         max_tokens = max(1, int(info.get("max_tokens", 1)))
-        batch = min(self.batch_size, self.budget)
+        # A generator per move, and batches of batch_size whatever the budget: the candidate
+        # stream is then the same for every budget, which only cuts it (budgets nest).
+        self.rng = np.random.default_rng(derive_seed("search", self.seed, self._move_number))
+        self._move_number += 1
+        batch = self.batch_size
         seen: set[tuple[int, ...]] = set()
         best: tuple[list[int], float] | None = None
         remaining = self.budget
@@ -172,22 +214,15 @@ class SearchAgent(Agent):
                 n = int(self.rng.integers(1, max_tokens + 1))
                 comps.append([pool[i] for i in self.rng.choice(len(pool), size=n)])
             evaluate(comps)
-        # 3. hill climbing around the best: substitute, insert, delete one token
+        # 3. local search around the best: substitute, insert or delete one token, with
+        #    tokens drawn half from the best singles and half from the whole candidate pool,
+        #    so the neighbourhood does not run dry and more budget keeps finding better moves
+        chosen = set(ranked)
+        pool = ranked + [t for t in tokens if t not in chosen]
         while remaining > 0 and max_tokens > 1 and best is not None:
-            seq = best[0]
-            moves = []
-            for i in range(len(seq) + 1):
-                for tok in ranked[:4]:
-                    if i < len(seq):
-                        moves.append([*seq[:i], tok, *seq[i + 1 :]])
-                    if len(seq) < max_tokens:
-                        moves.append([*seq[:i], tok, *seq[i:]])
-                if i < len(seq) and len(seq) > 1:
-                    moves.append(seq[:i] + seq[i + 1 :])
-            order = self.rng.permutation(len(moves))
-            if not evaluate([moves[i] for i in order]):
+            edits = self._edits(best[0], ranked[:8], pool, max_tokens, seen, batch)
+            if not evaluate(edits):
                 break
-
         move, expected = best if best is not None else ([], -math.inf)
         self.count("moves")
         self.count("move_tokens", len(move))
@@ -197,6 +232,18 @@ class SearchAgent(Agent):
         return list(move)
 
 
+def _edit(seq: list[int], op: int, where: int, token: int, max_tokens: int) -> list[int] | None:
+    """``seq`` with one token substituted (op 0), inserted (1) or deleted (2) at ``where``;
+    None when the edit does not apply (too long, nothing to delete)."""
+    if op == 0 and where < len(seq):
+        return [*seq[:where], token, *seq[where + 1 :]]
+    if op == 1 and len(seq) < max_tokens:
+        return [*seq[:where], token, *seq[where:]]
+    if op == 2 and where < len(seq) and len(seq) > 1:
+        return seq[:where] + seq[where + 1 :]
+    return None
+
+
 def _lengths(max_tokens: int) -> list[int]:
     """Full length, then halving: 10 -> [10, 5, 2]."""
     out, n = [], max_tokens
@@ -204,12 +251,3 @@ def _lengths(max_tokens: int) -> list[int]:
         out.append(n)
         n //= 2
     return out
-
-
-def _as_reward(value: Any) -> float:
-    """A candidate's reward as a float; a missing or NaN reward ranks last."""
-    try:
-        r = float(value)
-    except (TypeError, ValueError):
-        return -math.inf
-    return -math.inf if math.isnan(r) else r

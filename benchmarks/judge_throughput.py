@@ -65,9 +65,9 @@ def synthesize_workload() -> Workload:
 
 
 def batch16_workload(judge) -> Workload:
-    from xent_envs.judge.texts import load_openings
+    from xent_envs.maps import OpeningSpace
 
-    openings = load_openings()
+    openings = [OpeningSpace.default().draw(seed, "train").text for seed in range(64)]
     requests = []
     for i in range(16):
         ids: list[int] = []

@@ -147,11 +147,14 @@ def test_eval_prints_the_table_and_resumes(capsys, tmp_path, tiny_judge):
             "--judge", "tiny-random-gpt2", "--out", str(tmp_path), "-q"]  # fmt: skip
     code, out, _ = run(capsys, *argv)
     assert code == 0
-    # Alone, an agent is the best on every map: 100, or '-' when no map scored above zero.
-    assert re.search(r"^\| 1 \| random \| (100\.0|-) \|", out, re.M) and "report.md" in out
+    # random is the baseline: 0 on every map
+    assert re.search(r"^\| 1 \| random \| 0\.0 \|", out, re.M) and "report.md" in out
     first = json.loads((tmp_path / "results.json").read_text())["maps"]
-    code, out, err = run(capsys, *argv)
+    code, out, err = run(capsys, *argv, "--normalisation", "reference")
     assert code == 0 and "2 maps already saved" in err
+    # the reference normalisation: alone, the best on every map (100), or '-' if all are 0
+    assert re.search(r"^\| 1 \| random \| (100\.0|-100\.0|-) \|", out, re.M)
+    assert "Normalisation shown: `reference`" in (tmp_path / "report.md").read_text()
     again = json.loads((tmp_path / "results.json").read_text())["maps"]
     assert [m["score"] for m in again] == [m["score"] for m in first]
     code, _, err = run(capsys, *argv[:-1], "--seed", "1")
@@ -203,13 +206,20 @@ def test_play_is_interrupted_with_status_130(capsys, monkeypatch, tiny_judge):
     assert code == 130 and err.strip() == "Interrupted."
 
 
+def test_eval_refuses_an_unknown_normalisation(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        main(["eval", "--agent", "random", "--normalisation", "best", "--out", str(tmp_path)])
+    assert "--normalisation: invalid choice: 'best'" in capsys.readouterr().err
+
+
 def test_help_names_every_command(capsys):
     from xent_envs.cli import build_parser
 
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
-    assert sorted(sub.choices) == ["check", "eval", "list", "play"]
-    for command in ("list", "check", "play", "eval"):
+    commands = ["check", "cover", "eval", "evolve", "list", "maps", "play", "sample"]
+    assert sorted(sub.choices) == commands
+    for command in commands:
         with pytest.raises(SystemExit) as info:
             main([command, "--help"])
         assert info.value.code == 0

@@ -9,6 +9,9 @@
                    --out results/                evaluate agents; resumes or grows a run
     xent-envs train --game Condense --policy smollm2-135m --steps 60 --out runs/x
                                                  train with GRPO, test on held-out maps
+    xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
+                                                 pre-generate maps (resumable, --workers N)
+    xent-envs maps info pools/condense [--check] what a map pool holds
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by
@@ -29,7 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xent_envs.evaluation.scoring import DEFAULT_BASELINE, NORMALISATIONS
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps.sources import DEFAULT_TEXT_SOURCE
 
 if TYPE_CHECKING:
     from xent_envs.evaluation import EvalConfig
@@ -204,14 +209,34 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
     for owner in options:
         if owner not in names:
             raise UnknownNameError(unknown_name("agent", owner, names, where=" in --agent-option"))
+    games = tuple(_split(args.games))
+    params = _pairs(args.param, "--param", dotted=True)
+    seeds: dict[str, tuple[int, ...]] = {}
+    if args.suite is not None:
+        from xent_envs.errors import ConfigError
+        from xent_envs.generation.suite import load_suite
+
+        if games:
+            raise ConfigError("--suite names the games to play; drop --games")
+        suite = load_suite(args.suite)
+        suite.register()
+        games = suite.names
+        seeds = {game.name: tuple(game.map_seeds) for game in suite.games}
+        # The suite's parameters, each overridden by -p GAME.NAME=VALUE.
+        merged = {g.name: dict(g.params) for g in suite.games if g.params}
+        for game, values in params.items():
+            merged[game] = {**merged.get(game, {}), **values}
+        params = merged
     return EvalConfig(
         agents=tuple(AgentSpec(s.name, s.source, options.get(s.name, {})) for s in specs),
-        games=tuple(_split(args.games)),
+        games=games,
         maps=args.maps,
         rounds=args.rounds,
         seed=args.seed,
         judge=args.judge,
-        game_params=_pairs(args.param, "--param", dotted=True),
+        game_params=params,
+        map_seeds=seeds,
+        text_source=args.text_source,
     )
 
 
@@ -227,6 +252,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             resume=not args.no_resume,
             progress=not args.quiet,
             log=lambda msg: print(msg, file=sys.stderr),
+            normalisation=args.normalisation,
+            baseline=args.baseline,
         )
     except KeyboardInterrupt:
         saved = len(ResultsStore(args.out).map_files())
@@ -247,7 +274,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xent-envs",
-        description="Xent games as Gymnasium environments: list, check, play, eval.",
+        description="Xent games as Gymnasium environments: list, check, play, eval, maps.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -300,11 +327,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAMES",
         help="comma-separated games (default: every built-in game)",
     )
+    p.add_argument(
+        "--suite",
+        metavar="FILE",
+        help="a suite file (xent-envs cover writes one): its games and their maps, instead of "
+        "--games and --maps",
+    )
     p.add_argument("--maps", type=int, default=2, help="maps per game (default 2)")
     p.add_argument("--rounds", type=int, default=None, help="rounds per map (default: the game's)")
     p.add_argument("--seed", type=int, default=0, help="run seed; map seeds derive from it")
     p.add_argument("--judge", default=DEFAULT_JUDGE, help=f"judge model (default {DEFAULT_JUDGE})")
     p.add_argument("--out", default="results", help="results folder (default results/)")
+    p.add_argument(
+        "--text-source",
+        default=DEFAULT_TEXT_SOURCE,
+        metavar="SOURCE",
+        help="where map texts come from: stories (default), docs:PATH (your texts), or "
+        "pool:DIR (a pool from `xent-envs maps build`: instant resets)",
+    )
     p.add_argument(
         "-O",
         "--agent-option",
@@ -327,9 +367,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse a results folder that already holds maps of this configuration",
     )
+    p.add_argument(
+        "--normalisation",
+        choices=NORMALISATIONS,
+        default=NORMALISATIONS[0],
+        help="how each map's score is normalised: baseline (default: 0 = the baseline agent, "
+        "100 = the map's best; every map counts) or reference (the reference engine's "
+        "score/|best|)",
+    )
+    p.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        metavar="AGENT",
+        help=f"the agent scored 0 on every map (default {DEFAULT_BASELINE}; when it is not "
+        "in the run, the worst agent of each map)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
 
+    from xent_envs.generation.commands import add_commands as add_generation_commands
+
+    add_generation_commands(sub)
+    from xent_envs.maps.commands import add_commands as add_map_commands
+
+    add_map_commands(sub)
     from xent_envs.rl.commands import add_commands as add_train_command
 
     add_train_command(sub)

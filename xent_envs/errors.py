@@ -20,10 +20,12 @@ __all__ = [
     "GamePackWarning",
     "JudgeError",
     "ModelNotFoundError",
+    "PoolError",
     "RecordError",
     "RunConflictError",
     "RunLockedError",
     "ServerUnavailableError",
+    "TextSourceError",
     "TurnError",
     "UnknownNameError",
     "WriteError",
@@ -229,3 +231,15 @@ class BadResponseError(AgentError):
 class TurnError(XentError, RuntimeError):
     """Raised when a move is played out of turn: by a seat the match is not waiting for,
     before the match has advanced to a move, or after it has ended."""
+
+
+class TextSourceError(ConfigError):
+    """Raised when a text source cannot give a map's texts: a user text folder that is empty
+    or holds a binary file, a bad JSONL line, no content on the side of the split asked for;
+    the message names the file (and line) and what to do."""
+
+
+class PoolError(TextSourceError):
+    """Raised when a map pool cannot be used: not a pool, a corrupt or foreign file, another
+    format, or maps built with another judge, game or split than the env's; the message
+    names the file and what differs."""

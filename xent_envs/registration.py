@@ -47,6 +47,7 @@ import gymnasium as gym
 from xent_envs.errors import ConfigError, GamePackWarning, UnknownNameError, unknown_name
 from xent_envs.games import GameDef, GameSpace, builtin_games, load_game_file
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps import DEFAULT_TEXT_SOURCE
 
 __all__ = [
     "ENTRY_POINT",
@@ -57,6 +58,7 @@ __all__ = [
     "NAME_PATTERN",
     "RANDOM_ID",
     "RESERVED_NAMES",
+    "SAMPLED_ID",
     "game_space",
     "list_games",
     "register_builtin_games",
@@ -69,10 +71,12 @@ ENTRY_POINT_GROUP = "xent_envs.games"
 ENTRY_POINT = "xent_envs.envs:XentEnv"
 VECTOR_ENTRY_POINT = "xent_envs.envs:XentVectorEnv"
 RANDOM_ID = "xent/Random-v0"
+#: draws a new generated game at each reset (``xent_envs.generation``)
+SAMPLED_ID = "xent/Sampled-v0"
 NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_]*"
 MAX_NAME_LENGTH = 64
 MAX_VERSION = 999_999
-RESERVED_NAMES = ("Random",)
+RESERVED_NAMES = ("Random", "Sampled")
 # A failed ensure asks again without advancing, so a policy that keeps failing must still end:
 # TimeLimit truncates after this many steps (far above any game's rounds x elicits x retries).
 MAX_EPISODE_STEPS = 1000
@@ -82,6 +86,9 @@ _MAX_PACK_GAMES = 1000
 _NAME = re.compile(NAME_PATTERN)
 _LOOKUP = re.compile(rf"(?:xent/)?(?P<game>{NAME_PATTERN})(?:-v(?P<version>[0-9]+))?")
 _SPACES: dict[str, dict[int, GameSpace]] = {}
+# Games registered with listed=False (generated games that xent/Sampled-v0 or the filters
+# play): playable by id, but not listed, so xent/Random-v0 and `xent-envs list` ignore them.
+_UNLISTED: set[str] = set()
 _LOCK = threading.RLock()
 
 
@@ -111,9 +118,10 @@ def list_games(*, all_versions: bool = False) -> list[GameSpace]:
     """The registered game spaces sorted by name: the highest version of each game, or
     every version with ``all_versions``."""
     with _LOCK:
+        listed = sorted((name, v) for name, v in _SPACES.items() if name not in _UNLISTED)
         if all_versions:
-            return [v[n] for _, v in sorted(_SPACES.items()) for n in sorted(v)]
-        return [v[max(v)] for _, v in sorted(_SPACES.items())]
+            return [v[n] for _, v in listed for n in sorted(v)]
+        return [v[max(v)] for _, v in listed]
 
 
 def register_game(
@@ -123,6 +131,7 @@ def register_game(
     path: str | Path | None = None,
     name: str | None = None,
     version: int | None = None,
+    listed: bool = True,
     **card: Any,
 ) -> GameSpace:
     """Register a game as the Gymnasium id ``xent/<name>-v<version>`` and return its space.
@@ -132,6 +141,9 @@ def register_game(
     card ``X.toml`` beside it is read (fields given here override the card's). ``version``
     defaults to the definition's (the card's ``version``, else 0). The program is loaded and
     checked at its default parameters now, so a broken game fails here with line and column.
+    ``listed=False`` registers a game that ``list_games()`` (hence ``xent/Random-v0`` and
+    ``xent-envs list``) does not show, e.g. a generated game drawn by ``xent/Sampled-v0``;
+    registering it again listed lists it.
 
     Raises:
         ConfigError: a bad name or version, a card error, or a (name, version) that is
@@ -160,8 +172,14 @@ def register_game(
         definition = GameDef.from_source(name, source, **card)
     else:
         raise ConfigError("register_game needs a GameDef, or source and a name, or a path")
-    (space,) = _register_all([definition])
-    return space
+    with _LOCK:
+        was_listed = definition.name in _SPACES and definition.name not in _UNLISTED
+        (space,) = _register_all([definition])
+        if listed:
+            _UNLISTED.discard(space.name)
+        elif not was_listed:
+            _UNLISTED.add(space.name)
+        return space
 
 
 def _register_all(definitions: Sequence[GameDef]) -> list[GameSpace]:
@@ -214,7 +232,11 @@ def _check_name(name: Any) -> None:
 
 
 def _commit(space: GameSpace) -> None:
-    kwargs: dict[str, Any] = {"game": space.env_id, "judge": DEFAULT_JUDGE}
+    kwargs: dict[str, Any] = {
+        "game": space.env_id,
+        "judge": DEFAULT_JUDGE,
+        "text_source": DEFAULT_TEXT_SOURCE,
+    }
     if space.definition not in builtin_games():
         # Carry the game in the spec, so a spawned subprocess can register it and make the env.
         kwargs["game_def"] = space.definition.to_json()
@@ -258,15 +280,23 @@ def _pack_games(loaded: Any) -> list[GameDef]:
 
 
 def register_builtin_games() -> None:
-    """What ``import xent_envs`` registers: the built-in games, ``xent/Random-v0``, then the
-    games of installed game packs."""
+    """What ``import xent_envs`` registers: the built-in games, ``xent/Random-v0``,
+    ``xent/Sampled-v0`` (a generated game at each reset; its module loads on first use), then
+    the games of installed game packs."""
     _register_all(builtin_games())
     if RANDOM_ID not in gym.registry:
         gym.register(
             id=RANDOM_ID,
             entry_point=ENTRY_POINT,
             vector_entry_point=VECTOR_ENTRY_POINT,
-            kwargs={"game": "*", "judge": DEFAULT_JUDGE},
+            kwargs={"game": "*", "judge": DEFAULT_JUDGE, "text_source": DEFAULT_TEXT_SOURCE},
+            max_episode_steps=MAX_EPISODE_STEPS,
+        )
+    if SAMPLED_ID not in gym.registry:
+        gym.register(
+            id=SAMPLED_ID,
+            entry_point="xent_envs.generation.env:SampledEnv",
+            kwargs={"judge": DEFAULT_JUDGE},
             max_episode_steps=MAX_EPISODE_STEPS,
         )
     register_entry_point_games()
@@ -278,6 +308,7 @@ def temporary_registrations() -> Iterator[None]:
     tests and notebooks that must not leave games behind for ``xent/Random-v0`` to draw."""
     with _LOCK:
         spaces = {name: dict(versions) for name, versions in _SPACES.items()}
+        unlisted = set(_UNLISTED)
         specs = dict(gym.registry)
     try:
         yield
@@ -285,5 +316,7 @@ def temporary_registrations() -> Iterator[None]:
         with _LOCK:
             _SPACES.clear()
             _SPACES.update(spaces)
+            _UNLISTED.clear()
+            _UNLISTED.update(unlisted)
             gym.registry.clear()
             gym.registry.update(specs)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
 
 from agents import AgentError
-from agents.search_agent import SearchAgent, _as_reward
+from agents.base import as_reward
+from agents.search_agent import SearchAgent
 from xent_envs.errors import ConfigError
 
 from .conftest import TargetEnv
@@ -55,9 +57,9 @@ def test_search_needs_score_actions(codec):
 
 
 def test_missing_rewards_rank_last():
-    assert _as_reward(None) == -math.inf
-    assert _as_reward(float("nan")) == -math.inf
-    assert _as_reward("2.5") == 2.5
+    assert as_reward(None) == -math.inf
+    assert as_reward(float("nan")) == -math.inf
+    assert as_reward("2.5") == 2.5
 
 
 class RefusingEnv(TargetEnv):
@@ -95,3 +97,41 @@ def test_when_every_candidate_is_refused_one_is_still_played():
 def test_bad_budgets_are_config_errors():
     with pytest.raises(ConfigError, match="budget and batch_size must be at least 1, got budget=0"):
         SearchAgent(budget=0)
+
+
+class LoggingEnv(TargetEnv):
+    """Logs every candidate it scores, in order."""
+
+    def __init__(self, target: str = "cat") -> None:
+        super().__init__(target)
+        self.scored: list[tuple[int, ...]] = []
+
+    def score_actions(self, actions):
+        self.scored.extend(tuple(a) for a in actions)
+        return super().score_actions(actions)
+
+
+@pytest.mark.parametrize("max_tokens", [1, 4])
+def test_budgets_nest_so_more_budget_never_expects_less(max_tokens):
+    """The ladder of the validity benchmark: a smaller budget evaluates a prefix of what a
+    larger one evaluates, move after move, so the expected reward is monotone in the budget."""
+    observation = "the quick brown fox jumps over the lazy dog while a cat naps on a warm mat"
+    runs = {}
+    for budget in (1, 4, 16, 64, 200):
+        env = LoggingEnv("cat")
+        agent = SearchAgent(budget=budget, batch_size=8)
+        agent.reset(env, seed=5)
+        moves = []
+        for _ in range(2):  # a second move of the same map nests too
+            start = len(env.scored)
+            agent.act(observation, {"max_tokens": max_tokens})
+            assert len(env.scored) - start == agent.last_details["evaluations"] <= budget
+            moves.append((env.scored[start:], agent.last_details["expected_reward"]))
+        runs[budget] = moves
+    budgets = sorted(runs)
+    for move in range(2):
+        for small, large in itertools.pairwise(budgets):
+            (seen, expected), (seen_large, expected_large) = runs[small][move], runs[large][move]
+            assert seen_large[: len(seen)] == seen
+            assert expected <= expected_large
+    assert runs[1][0][1] < runs[200][0][1]  # and the budget does buy something here

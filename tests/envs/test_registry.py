@@ -98,6 +98,7 @@ def test_a_registered_game_never_changes():
     assert gym.spec("xent/Condense-v0").kwargs == {
         "game": "xent/Condense-v0",
         "judge": "smollm2-135m",
+        "text_source": "stories",
     }
 
 
@@ -321,10 +322,14 @@ def test_every_builtin_parameter_round_trips_through_json():
 
 
 # -- instances and ids --------------------------------------------------------------------
+# What a match binds a sampled instance to (digests of a judge's fingerprint and of a source).
+BOUND = {"judge": "0123456789ab", "texts": "stories-ba9876543210"}
+
+
 def test_instances_are_reproducible_and_ids_round_trip():
     space = game_space("Condense")
-    a = space.sample(np.random.default_rng(3), vary=["story_tokens"])
-    b = space.sample(np.random.default_rng(3), vary=["story_tokens"])
+    a = space.sample(np.random.default_rng(3), vary=["story_tokens"]).bound(**BOUND)
+    b = space.sample(np.random.default_rng(3), vary=["story_tokens"]).bound(**BOUND)
     assert a == b
     assert GameInstance.from_id(a.id) == a
     assert GameInstance.from_json(json.loads(json.dumps(a.to_json()))) == a
@@ -340,13 +345,13 @@ def test_instances_are_reproducible_and_ids_round_trip():
 def test_ids_round_trip_string_parameters_with_any_characters():
     space = game_space("Alethiometer")
     tricky = 'a "quoted" #hash @at & amp = eq ü ✓'
-    inst = space.sample(np.random.default_rng(0), fixed={"frame_open": tricky})
+    inst = space.sample(np.random.default_rng(0), fixed={"frame_open": tricky}).bound(**BOUND)
     assert GameInstance.from_id(inst.id) == inst
     assert GameInstance.from_id(inst.id).param_dict["frame_open"] == tricky
 
 
 def test_instance_ids_are_validated_by_the_card():
-    good = game_space("Condense").sample(np.random.default_rng(0)).id
+    good = game_space("Condense").sample(np.random.default_rng(0)).bound(**BOUND).id
     assert "budget=10&" in good
     with pytest.raises(ConfigError, match=r"must be in \[3, 40\], got 9999"):
         GameInstance.from_id(good.replace("budget=10&", "budget=9999&"))
@@ -356,6 +361,7 @@ def test_instance_ids_are_validated_by_the_card():
         GameInstance.from_id(
             game_space("Fresh")
             .sample(np.random.default_rng(0))
+            .bound(**BOUND)
             .id.replace("coherence=0.25", "coherence=NaN")
         )
     with pytest.raises(ConfigError, match=r"missing parameters \['budget'\]"):
@@ -377,7 +383,7 @@ def test_instance_ids_are_validated_by_the_card():
     "bad", ["nonsense", "xent/Condense-v0?budget=10", "", "xent/Condense-v0?#1@", 5]
 )
 def test_malformed_instance_ids_are_config_errors(bad):
-    with pytest.raises(ConfigError, match="not a game instance id"):
+    with pytest.raises(ConfigError, match="not a game instance id|is cut short or edited"):
         GameInstance.from_id(bad)
 
 
@@ -489,3 +495,13 @@ def test_sync_and_async_vector_envs_play_the_same_version():
         assert terminated.all()
     assert played["sync"] == played["async"]
     assert played["sync"][0] == [3, 3]
+
+
+def test_an_unlisted_game_plays_by_id_but_is_not_listed_until_registered_listed():
+    space = register_game(source=echo(), name="Hidden", listed=False)
+    assert space.env_id in gym.registry and game_space("Hidden") is space
+    assert "Hidden" not in {s.name for s in list_games()}
+    register_game(source=echo(), name="Hidden")  # the same game, now listed
+    assert "Hidden" in {s.name for s in list_games()}
+    register_game(source=echo(), name="Hidden", listed=False)  # never unlists a listed game
+    assert "Hidden" in {s.name for s in list_games()}

@@ -80,9 +80,9 @@ def assert_same(a, b, where="infos"):
     [
         ("xent/Condense-v0", {}),
         ("xent/Condense-v0", {"rounds": 2}),
-        ("xent/Debate-v0", {"seat": "white"}),
-        ("xent/Horizon-v0", {}),
-        ("xent/Synthesize-v0", {}),
+        ("xent/Debate-v1", {"seat": "white"}),
+        ("xent/Horizon-v1", {}),
+        ("xent/Synthesize-v1", {}),
         ("xent/Random-v0", {}),
     ],
 )
@@ -116,7 +116,7 @@ def test_vector_env_equals_a_sync_vector_env_of_single_envs(tiny32, env_id, kwar
 
 def test_one_judge_wave_per_wave_not_per_env(tiny_judge):
     counting = CountingJudge(tiny_judge)
-    single = gym.make("xent/Synthesize-v0", judge=counting)
+    single = gym.make("xent/Synthesize-v1", judge=counting)
     single.reset(seed=0)
     tiny_judge.clear_cache()
     counting.waves = 0
@@ -126,7 +126,7 @@ def test_one_judge_wave_per_wave_not_per_env(tiny_judge):
 
     n = 6
     envs = gym.make_vec(
-        "xent/Synthesize-v0", num_envs=n, vectorization_mode="vector_entry_point", judge=counting
+        "xent/Synthesize-v1", num_envs=n, vectorization_mode="vector_entry_point", judge=counting
     )
     envs.reset(seed=list(range(n)))
     tiny_judge.clear_cache()
@@ -212,7 +212,7 @@ def test_vector_text_actions_and_invalid_moves(tiny_judge):
 
 def test_score_actions_shares_waves_across_candidates(tiny_judge):
     counting = CountingJudge(tiny_judge)
-    env = gym.make("xent/Synthesize-v0", judge=counting)
+    env = gym.make("xent/Synthesize-v1", judge=counting)
     env.reset(seed=0)
     tiny_judge.clear_cache()
     counting.waves = 0

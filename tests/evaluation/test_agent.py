@@ -51,7 +51,7 @@ def test_importing_the_evaluation_loads_no_agents_module():
 def test_the_built_in_agents_are_entry_points_that_meet_the_contract():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
     points = declared[ENTRY_POINT_GROUP]
-    assert set(points) == {"random", "search", "hf", "openai", "human"}
+    assert set(points) == {"random", "search", "hf", "hfv", "openai", "human"}
     options = {"openai": {"model": "m"}}
     for name, value in points.items():
         factory = importlib.metadata.EntryPoint(name, value, ENTRY_POINT_GROUP).load()

@@ -31,6 +31,7 @@ from xent_envs.evaluation import (
     evaluate,
     map_seed,
 )
+from xent_envs.evaluation.config import RECORD_FORMAT
 
 GAMES = ("Condense", "Taboo")
 SEARCH = AgentSpec("search", options={"budget": 12, "batch_size": 6, "generate_tokens": 4})
@@ -267,7 +268,7 @@ def test_bad_files_in_the_folder_are_reported_and_their_maps_replayed(copy_of_fu
     board = evaluate(config(), folder, progress=False, log=notes.append)
     assert notes[:3] == [
         "not using maps/Condense/0000-random.json: MapRecord: expected an object, got []",
-        "not using maps/Condense/0001-search.json: record format None, not 2",
+        f"not using maps/Condense/0001-search.json: record format None, not {RECORD_FORMAT}",
         "not using maps/Condense/0099-random.json: the record is of Condense map 1 by random, "
         "whose file is maps/Condense/0001-random.json",
     ]

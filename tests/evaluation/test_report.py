@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from xent_envs.evaluation import AgentSpec, EvalConfig, RunSummary
+from xent_envs.evaluation import AgentSpec, EvalConfig, MapRecord, MapSlot, RoundRecord, RunSummary
 from xent_envs.evaluation.report import format_table, package_versions, write_reports
 from xent_envs.evaluation.scoring import leaderboard
 
@@ -62,15 +62,47 @@ def test_write_reports(tmp_path):
     assert "![leaderboard](leaderboard.png)" in report
     assert "Judge: `tiny` (model=tiny, dtype=float32)" in report
     assert "- Agents: `search` (budget=12), `r2 = random`" in report
-    assert (
-        "Maps where no agent scored above zero (left out of the score): A #2, B #0, B #1." in report
-    )
-    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "- Normalisation shown: `baseline` (baseline: `random`)" in report
+    assert "normalised between the baseline (`random`: 0) and the best agent" in report
+    # every map counts, all-negative game B included; A #2 was played by nobody
+    assert "Maps left out of the score (no agent completed a round): A #2." in report
+    assert data["leaderboard"]["normalisation"] == "baseline"
+    assert data["leaderboard"]["rows"][0]["per_game"] == {"A": 100.0, "B": 100.0}
+    assert "## Rounds" not in report  # one round per map: no learning curve to show
+    for plot in ("plot", "rounds_plot"):
+        assert paths[plot].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "leaderboard.png",
         "report.md",
         "results.json",
+        "rounds.png",
     ]
+
+
+def test_reference_normalisation_is_named_and_leaves_out_maps_whose_best_is_zero(tmp_path):
+    board = leaderboard(records(), n_boot=50, normalisation="reference")
+    report = write_reports(tmp_path, board, RUN, records())["report"].read_text()
+    assert "- Normalisation shown: `reference`" in report
+    assert "divided by the absolute best score" in report
+    assert (
+        "Maps left out of the score (no agent completed a round, or their best score is 0): A #2, B #1."
+        in report
+    )
+
+
+def test_rounds_section_and_curves(tmp_path):
+    def rounds(index, agent, scores):
+        return MapRecord.of(MapSlot("A", index, agent, 1, 2), {"black": agent}, status="ok",
+                            round_scores=tuple(scores),
+                            rounds=tuple(RoundRecord(k, s) for k, s in enumerate(scores)))  # fmt: skip
+
+    recs = [rounds(0, "random", [0.0, 0.0, 0.0]), rounds(0, "search", [1.0, 2.0, 4.0])]
+    board = leaderboard(recs, n_boot=10)
+    report = write_reports(tmp_path, board, RUN, recs)["report"].read_text()
+    assert "## Rounds" in report and "![rounds](rounds.png)" in report
+    assert "| Agent | | R1 | R2 | R3 |" in report
+    assert "| search | round | 25.0 | 50.0 | 100.0 |" in report
+    assert "| search | best so far | 25.0 | 50.0 | 100.0 |" in report
 
 
 def test_package_versions_name_the_scoring_stack():

@@ -128,7 +128,7 @@ def test_files_that_are_not_this_runs_records_are_skipped_with_the_reason(tmp_pa
     assert list(scan.records) == [("Condense", 0, "random")]
     reasons = dict(scan.skipped)
     assert reasons["maps/Condense/0001-random.json"] == "MapRecord: expected an object, got []"
-    assert reasons["maps/Condense/0002-random.json"] == "record format None, not 2"
+    assert reasons["maps/Condense/0002-random.json"] == f"record format None, not {RECORD_FORMAT}"
     assert reasons["maps/Condense/0003-random.json"].startswith("unreadable (")
     assert reasons["maps/Condense/0099-random.json"] == (
         "the record is of Condense map 0 by random, whose file is maps/Condense/0000-random.json"

@@ -18,6 +18,9 @@ STORIES = (
     "baker next door gave it advice. Soon the whole town lined up for its bread.",
 )
 
+# Debate's motion on the fixed map (the scripted moves argue it).
+MOTION = "cities should ban cars from their centres | cities should keep cars in their centres"
+
 # A legal, sensible move for each elicit (in order) of each game; the ensures of Horizon and
 # Fresh depend on the judge, so only these games may end on the ensure limit.
 SCRIPTED = {
@@ -58,7 +61,8 @@ JUDGE_DEPENDENT_ENSURES = {"Horizon", "Fresh"}
 
 
 class FixedTexts:
-    """A ``TextSource`` whose n-th ``story()`` call gets ``STORIES[n % 3]``, whatever the seed."""
+    """A ``TextSource`` whose n-th ``story()`` call gets ``STORIES[n % 3]``, whatever the seed;
+    lists are animals, or ``MOTION`` for Debate's motions."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -68,6 +72,8 @@ class FixedTexts:
         return STORIES[(self.calls - 1) % len(STORIES)]
 
     def generate_list(self, prompt: str, n: int, seed: int) -> list[str]:
+        if prompt == "Debate motions":
+            return [MOTION][:n]
         return ["giraffe", "penguin", "otter", "camel"][:n]
 
     def generate_masked(self, n: int, seed: int) -> list[str]:

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from xent_envs.games import RESERVED_PARAMETERS, GameDef, ParamDef, builtin_games
-from xent_envs.judge import JudgeTextSource
 from xent_envs.lang import Machine, instantiate_map, load, play
+from xent_envs.maps import JudgeTextSource
 
 from .game_maps import JUDGE_DEPENDENT_ENSURES, SCRIPTED, STORIES, FixedTexts, black_score
 

@@ -14,10 +14,10 @@ import pytest
 
 from xent_envs.envs.opponents import echo_opponent
 from xent_envs.games import GameInstance, builtin_games
-from xent_envs.judge import JudgeTextSource
 from xent_envs.lang import ElicitRequest, Machine, RevealEvent, instantiate_map, load, parse, play
 from xent_envs.lang.names import OMNISCIENT_PLAYERS, PLAYERS, PUBLIC_REGISTERS
 from xent_envs.lang.nodes import Name
+from xent_envs.maps import JudgeTextSource
 from xent_envs.registration import game_space
 from xent_envs.wrappers import TextActions
 
@@ -316,7 +316,7 @@ def test_single_agent_env_plays_every_seat_and_pays_what_the_program_pays(name, 
 
     instance = GameInstance.from_id(info["instance_id"])
     params = instance.param_dict
-    texts = JudgeTextSource(tiny_judge, story_tokens=params["story_tokens"])
+    texts = JudgeTextSource(tiny_judge, story_tokens=params["story_tokens"], side=instance.side)
     program = instantiate_map(game_space(instance.env_id).program(params), texts, instance.seed)
     machine = Machine(program, tiny_judge, rounds=2, seed=instance.seed)
     over = play(machine, tiny_judge.score_batch, lambda r: policies[r.player](r.visible))

@@ -36,7 +36,7 @@ def test_real_batched_close_to_unbatched(real_judge):
 
 
 def test_story_is_seeded(real_judge):
-    from xent_envs.judge import JudgeTextSource
+    from xent_envs.maps import JudgeTextSource
 
     source = JudgeTextSource(real_judge, story_tokens=24, story_min_tokens=16)
     story = source.story(0)

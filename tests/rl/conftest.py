@@ -6,13 +6,21 @@ import numpy as np
 import pytest
 
 import xent_envs
+from xent_envs.envs.match import Match
+
+
+def bound(instance, judge):
+    """``instance`` bound to ``judge`` and the default text source, as a match plays it (its
+    ``id`` is one ``GameInstance.from_id`` accepts: the id of a played map)."""
+    return Match(instance, judge).instance
 
 
 @pytest.fixture
 def condense(tiny_judge):
     """A train-split Condense instance with a 4-token budget (its map made once)."""
     space = xent_envs.game_space("Condense")
-    return space.sample(np.random.default_rng(0), fixed={"budget": 4}, split="train")
+    drawn = space.sample(np.random.default_rng(0), fixed={"budget": 4}, split="train")
+    return bound(drawn, tiny_judge)
 
 
 class CountingJudge:

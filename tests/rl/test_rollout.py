@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import xent_envs
+from tests.rl.conftest import bound
 from xent_envs.errors import ConfigError, UnknownNameError
 from xent_envs.rl.policy import TokenTablePolicy
 from xent_envs.rl.rollout import (
@@ -40,9 +41,10 @@ def test_score_moves_pays_what_the_env_pays(condense, tiny_judge):
 
 
 def test_a_batch_of_two_maps_is_judged_in_the_waves_of_one_move(condense, counting_judge):
-    other = xent_envs.game_space("Condense").sample(
+    drawn = xent_envs.game_space("Condense").sample(
         np.random.default_rng(1), fixed={"budget": 4}, split="train"
     )
+    other = bound(drawn, counting_judge)
     score_moves(counting_judge, [condense.id], MOVES[:1])  # maps made, baselines cached
     single = counting_judge.calls
     score_moves(counting_judge, [other.id], MOVES[:1])
@@ -70,7 +72,7 @@ def test_episodes_of_a_multi_round_game_are_played_to_the_end(condense, tiny_jud
     assert len(group) == 4 and all(len(e.turns) == 3 for e in group)
     env = gym.make("xent/Condense-v0", judge=tiny_judge)
     for episode in group:
-        env.reset(options={"instance": instance.id})
+        env.reset(options={"instance": bound(instance, tiny_judge).id})
         for turn in episode.turns:
             _, reward, terminated, _, info = env.step(turn.move)
             assert reward == turn.reward
@@ -123,12 +125,12 @@ def test_refused_moves_cost_the_penalty_and_are_asked_again(tiny_judge):
 
 
 def test_a_multi_seat_game_needs_an_opponent_for_every_other_seat(tiny_judge):
-    instance = xent_envs.game_space("Debate").sample(np.random.default_rng(0))
+    instance = bound(xent_envs.game_space("Debate").sample(np.random.default_rng(0)), tiny_judge)
     with pytest.raises(ConfigError, match=r"nobody plays 'white'.*--opponent white=echo"):
         score_moves(tiny_judge, [instance.id], [" cars are loud"])
     echo = load_opponent("echo")
     (score,) = score_moves(tiny_judge, [instance.id], [" cars are loud"], opponents={"white": echo})
-    env = gym.make("xent/Debate-v0", judge=tiny_judge)
+    env = gym.make(instance.env_id, judge=tiny_judge)
     env.reset(options={"instance": instance.id})
     assert score.reward == env.step(tiny_judge.encode(" cars are loud"))[1]
 

@@ -57,6 +57,13 @@ from xent_envs.lang import (
 )
 from xent_envs.lang.names import MAIN_PLAYER, PLAYERS
 from xent_envs.lang.nodes import Name, Num
+from xent_envs.maps import (
+    DEFAULT_TEXT_SOURCE,
+    MapSource,
+    judge_digest,
+    resolve_text_source,
+    source_token,
+)
 from xent_envs.registration import game_space
 from xent_envs.score import Score
 from xent_envs.spaces import as_token_ids
@@ -157,13 +164,21 @@ class Match:
     """One running game of ``instance``, judged by ``judge``.
 
     Args:
-        instance: the game instance (game, parameters, map seed).
+        instance: the game instance (game, parameters, map seed). One bound to a judge and a
+            text source (read from an id) must name ``judge`` and ``text_source``.
         judge: scores the moves and writes the map texts (maps are cached per process, see
             ``xent_envs.envs.maps``).
+        text_source: where the map texts come from: a ``MapSource`` or a name
+            (``xent_envs.maps.resolve_text_source``; default ``"stories"``).
         max_ensure_failures: consecutive failures of one ``ensure`` that end the game.
 
+    Raises:
+        ConfigError: the instance names another program, judge or text source.
+
     Attributes:
-        instance, space, judge, machine: what is played, and the interpreter playing it.
+        instance, space, judge, machine: what is played (the instance bound to the judge and
+            text source), and the interpreter playing it.
+        source: the text source.
         seats: the seats the program asks for moves, in order of their first ``elicit``.
         budgets: each seat's largest token budget in this instance.
     """
@@ -173,18 +188,25 @@ class Match:
         instance: GameInstance,
         judge: Judge,
         *,
+        text_source: MapSource | str = DEFAULT_TEXT_SOURCE,
         max_ensure_failures: int = MAX_ENSURE_FAILURES,
     ) -> None:
-        self.instance = instance
         self.space = game_space(instance.env_id)
+        if instance.digest != self.space.digest:
+            raise ConfigError(
+                f"instance {instance.id!r} names the program {instance.digest}; "
+                f"{self.space.env_id} is the program {self.space.digest} here"
+            )
+        self.source = resolve_text_source(text_source)
+        self.instance = instance.bound(judge=judge_digest(judge), texts=source_token(self.source))
         self.judge = judge
-        program = map_program(self.space, instance, judge)
+        program = map_program(self.space, self.instance, judge, self.source)
         self.budgets = seat_budgets(program)
         self.seats: tuple[str, ...] = tuple(self.budgets)
         self.machine = Machine(
             program,
             judge,
-            rounds=instance.param_dict["rounds"],
+            rounds=int(instance.param_dict["rounds"]),
             seed=instance.seed,
             max_ensure_failures=max_ensure_failures,
         )

@@ -14,7 +14,13 @@ Seeds: ``reset(seed=s)`` seeds the env's generator, which draws the game (for se
 the varied parameters and the **map seed** reported as ``info["seed"]``/``info["map_seed"]``
 (a different number: the map seed is drawn, in the env's split, from the generator that ``s``
 seeds). ``reset(options={"map_seed": m})`` plays map ``m`` directly; replaying
-``info["instance_id"]`` with ``options={"instance": id}`` reproduces a map exactly.
+``info["instance_id"]`` with ``options={"instance": id}`` reproduces a map exactly (the id
+names the program, the judge and the text source: another one is refused).
+
+Maps: the env draws **train** maps unless made with ``split="eval"`` or ``"all"``; the texts
+of a map come from ``text_source`` (default ``"stories"``, split by content, see
+``xent_envs.maps``), or from a pool built ahead (``pool=DIR``), which makes a reset cost
+milliseconds instead of seconds of story generation.
 
 Player mistakes are game events, never exceptions: an out-of-range id or a non-integer action
 is rejected with ``info["invalid_action"]`` and a reason; a move over budget is cut to the
@@ -31,6 +37,7 @@ round (``info["map_score"]``). Both are in ``info`` after every reset and step.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, overload
 
@@ -53,6 +60,14 @@ from xent_envs.judge import DEFAULT_JUDGE, load_judge
 from xent_envs.judge.base import Judge
 from xent_envs.lang import ElicitRequest, load
 from xent_envs.lang.names import MAIN_PLAYER
+from xent_envs.maps import (
+    DEFAULT_TEXT_SOURCE,
+    MapPool,
+    MapSource,
+    SplitChoice,
+    check_split,
+    resolve_text_source,
+)
 from xent_envs.registration import MAX_EPISODE_STEPS, game_space, list_games, register_game
 from xent_envs.spaces import TokenSequence, UnicodeText
 
@@ -74,7 +89,16 @@ class XentEnv(gym.Env[str, Sequence[int]]):
             of the env must ask that seat for moves.
         render_mode: ``None`` or ``"ansi"`` (``render()`` returns the transcript).
         vary: parameters drawn at each reset from their range instead of fixed.
-        split: ``"train"`` or ``"eval"`` restricts map seeds to that side of the stable split.
+        split: the side of the train/eval split maps are drawn from: ``"train"`` (default),
+            ``"eval"`` or ``"all"`` (``None``: ``"all"``). The split is by content: an eval
+            map shares no opening, word, motion or document with a train map.
+        text_source: where map texts come from: ``"stories"`` (default: composed openings
+            continued by the judge), ``"docs:PATH"`` (your texts: a folder or a JSONL
+            file), ``"pool:DIR"``, or a ``xent_envs.maps.MapSource`` object.
+        pool: a map pool's folder (``xent-envs maps build``), or a ``MapPool``: maps are
+            drawn from it (the same as ``text_source="pool:DIR"``). The pool must hold maps
+            of this env's one game, judge and split; fixed parameters override the pool's
+            when its texts serve them; ``vary`` is refused (the pool's maps carry theirs).
         opponents: policies for the other seats, by seat name (default: ``echo_opponent``).
         game_def: a serialised game definition (set by ``register_game`` for user games, so
             a spawned subprocess can rebuild the env from its spec alone).
@@ -107,7 +131,9 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         seat: str = MAIN_PLAYER,
         render_mode: str | None = None,
         vary: Iterable[str] = (),
-        split: str | None = None,
+        split: SplitChoice | None = "train",
+        text_source: MapSource | str = DEFAULT_TEXT_SOURCE,
+        pool: str | os.PathLike[str] | MapPool | None = None,
         opponents: Mapping[str, Opponent] | None = None,
         game_def: Mapping[str, Any] | None = None,
         step_limit: int | None = MAX_EPISODE_STEPS,
@@ -119,11 +145,14 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         if game_def is not None:
             from xent_envs.games import GameDef
 
-            # Identical re-registration is a no-op, so a spawned worker rebuilds the game.
-            register_game(GameDef.from_json(game_def))
+            # A spawned worker rebuilds the game from the spec (an identical registration is a
+            # no-op here); rebuilding never lists a game that its owner registered unlisted.
+            register_game(GameDef.from_json(game_def), listed=False)
         self.spaces: tuple[GameSpace, ...] = _game_spaces(game)
         self.vary = tuple(vary)
-        self.split = split
+        self.split: SplitChoice = check_split(split)
+        self.source = _checked_source(text_source, pool)
+        self.pool = self.source if isinstance(self.source, MapPool) else None
         self.fixed = dict(params)
         for space in self.spaces:  # fail at make time, not at the first reset
             space.resolve({k: v for k, v in self.fixed.items() if space.has_parameter(k)})
@@ -141,6 +170,8 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         self.step_limit = step_limit
         self.render_mode = render_mode
         self.judge: Judge = _loaded_judge(judge)
+        if self.pool is not None:
+            _check_pool(self.pool, self.spaces, self.judge, self.split, self.vary)
         self.observation_space = UnicodeText(MAX_OBSERVATION_CHARS)
         self.action_space = TokenSequence(self.judge.vocab_size, max(b[self.seat] for b in budgets))
         self.match: Match | None = None
@@ -222,7 +253,7 @@ class XentEnv(gym.Env[str, Sequence[int]]):
     def _begin_reset(self, seed: int | None, options: Mapping[str, Any] | None) -> None:
         """Draw the instance and start its match (not advanced: see ``drive``)."""
         super().reset(seed=seed)
-        self.match = Match(self._draw_instance(options), self.judge)
+        self.match = Match(self._draw_instance(options), self.judge, text_source=self.source)
         if self.seat not in self.match.seats:
             raise ConfigError(
                 f"{self.match.instance.game} asks no moves of seat {self.seat!r}; "
@@ -307,8 +338,10 @@ class XentEnv(gym.Env[str, Sequence[int]]):
                 f"(e.g. {{'rounds': 2}}), got {params!r}"
             )
         _check_parameter_names(list(params), self.spaces)
-        space = self.spaces[int(self.np_random.integers(len(self.spaces)))]
         fixed = {**self.fixed, **params}
+        if self.pool is not None:
+            return self._pool_instance(options, fixed)
+        space = self.spaces[int(self.np_random.integers(len(self.spaces)))]
         instance = space.sample(
             self.np_random,
             fixed={k: v for k, v in fixed.items() if space.has_parameter(k)},
@@ -318,6 +351,19 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         if "map_seed" in options:
             instance = dataclasses.replace(instance, seed=self._map_seed(space, options))
         return instance
+
+    def _pool_instance(self, options: Mapping[str, Any], fixed: Mapping[str, Any]) -> GameInstance:
+        """A map of the pool (drawn, or the one of ``options["map_seed"]``), with the fixed
+        parameters in place of the pool's."""
+        assert self.pool is not None
+        space = self.spaces[0]
+        if "map_seed" in options:
+            pool_map = self.pool.read(self._map_seed(space, options))
+        else:
+            pool_map = self.pool.draw(self.np_random)
+        drawn = space.instance(pool_map.instance)
+        values = space.resolve({**drawn.param_dict, **fixed})
+        return dataclasses.replace(drawn, params=tuple(sorted(values.items())))
 
     def _replay(self, options: Mapping[str, Any]) -> GameInstance:
         if len(options) > 1:
@@ -340,10 +386,10 @@ class XentEnv(gym.Env[str, Sequence[int]]):
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
             raise ConfigError(f"options['map_seed'] must be an int in [0, 2**63), got {seed!r}")
         side = seed_split(space.name, seed)
-        if self.split is not None and side != self.split:
+        if self.split != "all" and side != self.split:
             raise ConfigError(
                 f"map seed {seed} of {space.name} is in the {side!r} split; this env draws "
-                f"{self.split!r} maps (make it with split=None to play any map)"
+                f"{self.split!r} maps (make it with split='all' to play any map)"
             )
         return seed
 
@@ -387,6 +433,42 @@ def _game_spaces(game: Any) -> tuple[GameSpace, ...]:
             f"{game!r}. Games: {', '.join(space.name for space in list_games())}."
         )
     return tuple(game_space(name) for name in names)
+
+
+def _checked_source(text_source: Any, pool: Any) -> MapSource:
+    if pool is None:
+        return resolve_text_source(text_source)
+    if text_source != DEFAULT_TEXT_SOURCE:
+        raise ConfigError("pass a pool or a text_source, not both (a pool holds its texts)")
+    return pool if isinstance(pool, MapPool) else MapPool.open(pool)
+
+
+def _check_pool(
+    pool: MapPool, spaces: Sequence[GameSpace], judge: Judge, split: str, vary: Sequence[str]
+) -> None:
+    """Refuse a pool whose maps this env cannot play as they were built."""
+    manifest = pool.manifest
+    if len(spaces) != 1 or spaces[0].env_id != manifest.game:
+        raise ConfigError(
+            f"the map pool {pool.folder} holds maps of {manifest.game}; this env plays "
+            f"{', '.join(s.env_id for s in spaces)}"
+        )
+    if spaces[0].digest != manifest.program:
+        raise ConfigError(
+            f"the map pool {pool.folder} was built for the program {manifest.program} of "
+            f"{manifest.game}; the registered program is {spaces[0].digest}"
+        )
+    pool.check_judge(judge)
+    if split not in ("all", manifest.split):
+        raise ConfigError(
+            f"the map pool {pool.folder} holds {manifest.split} maps; this env draws {split} "
+            f"maps (make it with split={manifest.split!r})"
+        )
+    if vary:
+        raise ConfigError(
+            "vary= cannot be used with a pool: its maps carry their own parameters (build "
+            "the pool with --vary)"
+        )
 
 
 def _loaded_judge(judge: Any) -> Judge:

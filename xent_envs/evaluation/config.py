@@ -5,7 +5,8 @@ A results folder grows: adding an agent, a game or more maps to a run reuses eve
 already saved there. So nothing is keyed by the agent list, the game list or the map count:
 
 - The **run key** (:meth:`EvalConfig.run_key`) covers what every map depends on: the judge's
-  fingerprint, the run seed, the map-seed split, the rounds override and the record format.
+  fingerprint, the text source (its token), the run seed, the split, the rounds override and
+  the record format.
   A folder holds one run key; another is refused (the message says what changed).
 - A **map key** (:meth:`EvalConfig.map_key`) covers what one map depends on besides: its game
   and that game's fixed parameters, its index, and the agent (name, source, options). Each
@@ -27,6 +28,7 @@ from typing import Any
 from xent_envs.errors import ConfigError
 from xent_envs.evaluation.json_record import JsonRecord
 from xent_envs.judge.models import DEFAULT_JUDGE
+from xent_envs.maps import DEFAULT_TEXT_SOURCE, resolve_text_source, source_token
 from xent_envs.seeding import derive_seed
 
 __all__ = [
@@ -40,8 +42,9 @@ __all__ = [
     "map_seed",
 ]
 
-#: version of the files of a results folder (run.json and map records)
-RECORD_FORMAT = 2
+#: version of the files of a results folder (run.json and map records); 3: maps come from
+#: content-split text sources, and run.json names the text source
+RECORD_FORMAT = 3
 #: agent options never written to disk nor hashed (they do not change what is played)
 SECRET_OPTIONS = frozenset({"api_key"})
 #: the most maps per game one run may ask for (a typo like --maps 100000000000 is refused)
@@ -144,7 +147,12 @@ class EvalConfig(JsonRecord):
         seed: the run's seed; map seeds derive from it (:func:`map_seed`).
         judge: judge name, as ``load_judge`` takes.
         game_params: per game name, fixed game parameters.
-        split: the map-seed split the env draws from (``"eval"``, ``"train"`` or None).
+        split: the side of the train/eval split maps are drawn from (``"eval"``, ``"train"``
+            or ``"all"``; None: ``"all"``).
+        text_source: where map texts come from, by name (``"stories"``, ``"docs:PATH"``,
+            ``"pool:DIR"``; see ``xent_envs.maps.resolve_text_source``).
+        map_seeds: per game name, explicit reset seeds of its maps (a suite file's maps);
+            such a game plays ``len(seeds)`` maps, map ``i`` reset with ``seeds[i]``.
     """
 
     agents: tuple[AgentSpec, ...]
@@ -155,6 +163,8 @@ class EvalConfig(JsonRecord):
     judge: str = DEFAULT_JUDGE
     game_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     split: str | None = "eval"
+    map_seeds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    text_source: str = DEFAULT_TEXT_SOURCE
 
     def __post_init__(self) -> None:
         specs = tuple(AgentSpec(a) if isinstance(a, str) else a for a in self.agents)
@@ -178,6 +188,16 @@ class EvalConfig(JsonRecord):
             raise ConfigError(f"rounds must be at least 1, got {self.rounds!r}")
         params = {g: _json_options(p, f"game {g!r}") for g, p in self.game_params.items()}
         object.__setattr__(self, "game_params", params)
+        seeds = {g: tuple(s) for g, s in self.map_seeds.items()}
+        for game, values in seeds.items():
+            if not 1 <= len(values) <= MAX_MAPS or not all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in values
+            ):
+                raise ConfigError(
+                    f"map_seeds of game {game!r} must be 1 to {MAX_MAPS} integers >= 0, "
+                    f"got {list(values)[:5]}"
+                )
+        object.__setattr__(self, "map_seeds", seeds)
 
     def agent(self, name: str) -> AgentSpec:
         """The spec of the agent called ``name``."""
@@ -193,14 +213,30 @@ class EvalConfig(JsonRecord):
             params["rounds"] = self.rounds
         return params
 
-    def run_key(self, judge_fingerprint: Mapping[str, Any]) -> str:
+    def maps_of(self, game: str) -> int:
+        """How many maps of ``game`` the run plays."""
+        return len(self.map_seeds[game]) if game in self.map_seeds else self.maps
+
+    def seed_of(self, game: str, index: int) -> int:
+        """The reset seed of map ``index`` of ``game``: the suite's, else :func:`map_seed`."""
+        if game in self.map_seeds:
+            return self.map_seeds[game][index]
+        return map_seed(self.seed, game, index)
+
+    def texts(self) -> str:
+        """The token of the run's text source (its kind and fingerprint digest)."""
+        return source_token(resolve_text_source(self.text_source))
+
+    def run_key(self, judge_fingerprint: Mapping[str, Any], texts: str | None = None) -> str:
         """Hash (16 hex digits) of what every map of the run depends on: the judge's
-        fingerprint, the seed, the split, the rounds override and the record format; not the
-        agents, games or map count, so a folder can grow."""
+        fingerprint, the text source's token (``texts``, default :meth:`texts`), the seed,
+        the split, the rounds override and the record format; not the agents, games or map
+        count, so a folder can grow."""
         return _digest(
             {
                 "format": RECORD_FORMAT,
                 "judge_fingerprint": dict(judge_fingerprint),
+                "texts": texts if texts is not None else self.texts(),
                 "seed": self.seed,
                 "split": self.split,
                 "rounds": self.rounds,
@@ -216,6 +252,8 @@ class EvalConfig(JsonRecord):
                 "params": dict(self.game_params.get(game, {})),
                 "map": index,
                 "agent": self.agent(agent).to_json(),
+                # A suite's map is named by its seed; a derived seed is covered by the run key.
+                **({"reset_seed": self.seed_of(game, index)} if game in self.map_seeds else {}),
             }
         )
 
@@ -230,6 +268,7 @@ class RunManifest(JsonRecord):
         key: the run key (:meth:`EvalConfig.run_key`).
         judge: the judge's name when the folder was created.
         judge_fingerprint: the judge's fingerprint (part of the key).
+        texts: the text source's token (part of the key).
         seed: the run seed.
         split: the map-seed split.
         rounds: the rounds override.
@@ -241,6 +280,7 @@ class RunManifest(JsonRecord):
     key: str
     judge: str
     judge_fingerprint: Mapping[str, Any]
+    texts: str
     seed: int
     split: str | None
     rounds: int | None
@@ -248,13 +288,18 @@ class RunManifest(JsonRecord):
     games: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, config: EvalConfig, judge_fingerprint: Mapping[str, Any]) -> RunManifest:
-        """The manifest of a fresh folder for ``config``."""
+    def of(
+        cls, config: EvalConfig, judge_fingerprint: Mapping[str, Any], texts: str | None = None
+    ) -> RunManifest:
+        """The manifest of a fresh folder for ``config`` (``texts``: the text source's token,
+        default ``config.texts()``)."""
+        texts = texts if texts is not None else config.texts()
         return cls(
             format=RECORD_FORMAT,
-            key=config.run_key(judge_fingerprint),
+            key=config.run_key(judge_fingerprint, texts),
             judge=config.judge,
             judge_fingerprint=dict(judge_fingerprint),
+            texts=texts,
             seed=config.seed,
             split=config.split,
             rounds=config.rounds,
@@ -288,7 +333,8 @@ class RunManifest(JsonRecord):
         }
         games = {**self.games, **{g: dict(config.game_params.get(g, {})) for g in config.games}}
         return RunManifest(
-            self.format, self.key, self.judge, self.judge_fingerprint, self.seed, self.split,
+            self.format, self.key, self.judge, self.judge_fingerprint, self.texts, self.seed,
+            self.split,
             self.rounds, dict(sorted(agents.items())), dict(sorted(games.items())),
         )  # fmt: skip
 

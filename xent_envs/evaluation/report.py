@@ -1,5 +1,6 @@
 """Reports of an evaluation run: ``results.json`` (every round of every map), ``report.md``
-(the leaderboard) and ``leaderboard.png`` (a plot, matplotlib's Agg backend).
+(the leaderboard), ``leaderboard.png`` (scores per game) and ``rounds.png`` (per-round learning
+curves), plotted with matplotlib's Agg backend.
 
 ``results.json`` is strict JSON::
 
@@ -33,6 +34,7 @@ __all__ = [
     "markdown_report",
     "package_versions",
     "plot_leaderboard",
+    "plot_rounds",
     "write_reports",
 ]
 
@@ -104,18 +106,35 @@ class RunSummary(JsonRecord):
     versions: Mapping[str, str] = field(default_factory=dict)
 
 
+_SCORE_NOTES = {
+    "baseline": "Score: a map's score is its best round, normalised between the baseline "
+    "({baseline}: 0) and the best agent on that map (100), clipped to [-100, 100], so maps "
+    "where every agent scores below zero count too; averaged over maps, then games.",
+    "reference": "Score: the reference engine's normalisation: a map's score is its best "
+    "round divided by the absolute best score any agent reached on that map (x 100); maps "
+    "whose best is 0 are left out; averaged over maps, then games.",
+}
+
+
 def markdown_report(
-    board: Leaderboard, run: RunSummary, plot_name: str | None = "leaderboard.png"
+    board: Leaderboard,
+    run: RunSummary,
+    plot_name: str | None = "leaderboard.png",
+    rounds_plot_name: str | None = "rounds.png",
 ) -> str:
-    """The Markdown report: configuration, leaderboard, per-game tables, conventions.
+    """The Markdown report: configuration, leaderboard, per-game tables, per-round curves,
+    conventions.
 
     Args:
         board: the leaderboard.
         run: what was run.
         plot_name: the plot's file name next to the report (None: no plot).
+        rounds_plot_name: the learning curves' file name (None: no plot); shown only when a
+            map has several rounds.
     """
     config = run.config
     fingerprint = ", ".join(f"{k}={v}" for k, v in run.judge_fingerprint.items())
+    baseline = f"`{board.baseline}`" if board.baseline else "the worst agent of each map"
     parts = [
         "# xent-envs evaluation",
         "",
@@ -124,6 +143,8 @@ def markdown_report(
         f"- Games: {', '.join(config.games)}",
         f"- Maps per game: {config.maps}; rounds: {config.rounds or 'game default'};"
         f" seed: {config.seed}",
+        f"- Normalisation shown: `{board.normalisation}`"
+        + (f" (baseline: {baseline})" if board.normalisation == "baseline" else ""),
         f"- Run key: `{run.key}`",
         f"- Versions: {', '.join(f'{k} {v}' for k, v in run.versions.items())}",
         "",
@@ -131,14 +152,19 @@ def markdown_report(
         "",
         format_table(board),
         "",
-        "Score: a map's score is its best round; it is normalised by the best score any agent "
-        "reached on that map (100 = best, negative scores count 0), averaged over maps, then "
-        "games. Raw bits: the mean best-round score in bits. CI: paired bootstrap over maps "
+        _SCORE_NOTES[board.normalisation].format(baseline=baseline)
+        + " Raw bits: the mean best-round score in bits. CI: paired bootstrap over maps "
         "within each game.",
     ]
     if board.unscored_maps:
         listed = ", ".join(f"{g} #{m}" for g, m in board.unscored_maps)
-        parts += ["", f"Maps where no agent scored above zero (left out of the score): {listed}."]
+        why = "no agent completed a round" if board.normalisation == "baseline" else (
+            "no agent completed a round, or their best score is 0"
+        )  # fmt: skip
+        parts += ["", f"Maps left out of the score ({why}): {listed}."]
+    if board.flat_maps:
+        listed = ", ".join(f"{g} #{m}" for g, m in board.flat_maps)
+        parts += ["", f"Maps where no agent beat the baseline (everyone 0 or below): {listed}."]
     parts += [
         "",
         "## Per game (normalised)",
@@ -151,7 +177,32 @@ def markdown_report(
     ]
     if plot_name:
         parts += ["", f"![leaderboard]({plot_name})"]
+    n_rounds = max((len(r.per_round) for r in board.rows), default=0)
+    if n_rounds > 1:
+        parts += [
+            "",
+            "## Rounds",
+            "",
+            "Each round's score normalised like its map (same baseline and best), averaged "
+            "over maps then games: whether an agent improves as it reads its earlier rounds "
+            "(the observation lists them). Best so far: the best round up to this one.",
+            "",
+            _round_table(board, n_rounds),
+        ]
+        if rounds_plot_name:
+            parts += ["", f"![rounds]({rounds_plot_name})"]
     return "\n".join(parts) + "\n"
+
+
+def _round_table(board: Leaderboard, n_rounds: int) -> str:
+    head = "| Agent | | " + " | ".join(f"R{k + 1}" for k in range(n_rounds)) + " |"
+    rule = "|---|---|" + "---:|" * n_rounds
+    rows = []
+    for r in board.rows:
+        for label, values in (("round", r.per_round), ("best so far", r.per_round_best)):
+            cells = [_num(values[k]) if k < len(values) else "-" for k in range(n_rounds)]
+            rows.append(f"| {r.agent} | {label} | " + " | ".join(cells) + " |")
+    return "\n".join([head, rule, *rows])
 
 
 def _agent_line(spec: AgentSpec) -> str:
@@ -161,38 +212,74 @@ def _agent_line(spec: AgentSpec) -> str:
     return f"`{spec.name}{source}`" + (f" ({options})" if options else "")
 
 
-def plot_leaderboard(board: Leaderboard, path: Path) -> None:
-    """Grouped bars: normalised score per game and overall (with its CI), one bar per agent."""
+def _png(fig: Any, path: Path) -> None:
     import io
 
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_leaderboard(board: Leaderboard, path: Path) -> None:
+    """Grouped bars: normalised score per game and overall (with its CI), one bar per agent."""
     import numpy as np
 
+    plt = _pyplot()
     groups = [*board.games, "overall"]
     width = 0.8 / max(1, len(board.rows))
     x = np.arange(len(groups))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(groups) + 2), 4.0))
+    low = 0.0
     for i, r in enumerate(board.rows):
         values = [r.per_game.get(g, math.nan) for g in board.games] + [r.score]
         values = [0.0 if math.isnan(v) else v for v in values]
+        low = min(low, *values)
         err = np.zeros((2, len(groups)))
         if not math.isnan(r.ci_low):
             err[:, -1] = [max(0.0, r.score - r.ci_low), max(0.0, r.ci_high - r.score)]
         ax.bar(x + (i - (len(board.rows) - 1) / 2) * width, values, width, yerr=err,
                label=r.agent, capsize=3)  # fmt: skip
+    ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xticks(x, groups, rotation=20, ha="right")
-    ax.set_ylabel("normalised score (best = 100)")
-    ax.set_ylim(0, 110)
+    ax.set_ylabel(f"normalised score ({board.normalisation}; best = 100)")
+    ax.set_ylim(min(-10.0, 1.1 * low), 110)
     ax.set_title("xent-envs leaderboard")
     ax.legend(fontsize="small")
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    _png(fig, path)
+
+
+def plot_rounds(board: Leaderboard, path: Path) -> None:
+    """Learning curves: per agent, the mean normalised score of each round (solid) and of the
+    best round so far (dashed), as the reference benchmark's site draws them."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    for i, r in enumerate(board.rows):
+        color = f"C{i % 10}"
+        rounds = range(1, len(r.per_round) + 1)
+        ax.plot(rounds, r.per_round, marker="o", color=color, label=r.agent)
+        ax.plot(rounds, r.per_round_best, linestyle="--", color=color, alpha=0.6)
+    n_rounds = max((len(r.per_round) for r in board.rows), default=1)
+    ax.set_xticks(range(1, n_rounds + 1))
+    ax.set_xlabel("round (dashed: best round so far)")
+    ax.set_ylabel(f"normalised score ({board.normalisation})")
+    ax.set_title("xent-envs: score by round")
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    _png(fig, path)
 
 
 def write_reports(
@@ -202,7 +289,8 @@ def write_reports(
     records: Iterable[MapRecord],
     skipped: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Path]:
-    """Write ``results.json``, ``report.md`` and ``leaderboard.png`` into ``folder``.
+    """Write ``results.json``, ``report.md``, ``leaderboard.png`` and ``rounds.png`` into
+    ``folder``.
 
     Args:
         folder: the results folder.
@@ -216,6 +304,7 @@ def write_reports(
         "results": folder / "results.json",
         "report": folder / "report.md",
         "plot": folder / "leaderboard.png",
+        "rounds_plot": folder / "rounds.png",
     }
     atomic_write_json(
         paths["results"],
@@ -227,6 +316,7 @@ def write_reports(
         },
     )
     plot_leaderboard(board, paths["plot"])
-    text = markdown_report(board, run, paths["plot"].name)
+    plot_rounds(board, paths["rounds_plot"])
+    text = markdown_report(board, run, paths["plot"].name, paths["rounds_plot"].name)
     atomic_write_bytes(paths["report"], text.encode("utf-8"))
     return paths

@@ -3,14 +3,17 @@ played once and saved as soon as it ends.
 
 All agents meet the same maps: map ``i`` of game ``g`` is reset with a seed derived stably
 from ``(seed, g, i)`` (:func:`~xent_envs.evaluation.config.map_seed`), the env draws it from
-the eval split of map seeds, and each agent is reset with the same agent seed for that map.
+the eval side of the content split (``split="eval"`` by default: no eval map shares an
+opening, a word, a motion or a document with a train map), and each agent is reset with the
+same agent seed for that map. Map texts come from ``config.text_source`` (a map pool makes
+the resets instant).
 The results folder (:mod:`xent_envs.evaluation.store`) holds one file per map, so:
 
 - an interrupted run restarts where it stopped; maps recorded as errors are played again;
 - a run grows: more maps, another game or another agent reuse every map already saved
   (the keys are explained in :mod:`xent_envs.evaluation.config`);
-- a folder of another run (judge, seed, split, rounds) is refused, and so is an agent or game
-  name reused with another definition;
+- a folder of another run (judge, text source, seed, split, rounds) is refused, and so is an
+  agent or game name reused with another definition;
 - one evaluation writes to a folder at a time (a second one is refused, naming the first).
 
 Example:
@@ -28,7 +31,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xent_envs.errors import RunConflictError, UnknownNameError, unknown_name
+from xent_envs.errors import ConfigError, RunConflictError, UnknownNameError, unknown_name
 from xent_envs.evaluation.agent import (
     Agent,
     AgentFactory,
@@ -36,12 +39,19 @@ from xent_envs.evaluation.agent import (
     check_agent_options,
     load_agent_factory,
 )
-from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed, map_seed
+from xent_envs.evaluation.config import EvalConfig, RunManifest, agent_seed
 from xent_envs.evaluation.episode import play_map
 from xent_envs.evaluation.records import MapRecord, MapSlot
 from xent_envs.evaluation.report import RunSummary, package_versions, write_reports
-from xent_envs.evaluation.scoring import Leaderboard, leaderboard
+from xent_envs.evaluation.scoring import (
+    DEFAULT_BASELINE,
+    NORMALISATIONS,
+    Leaderboard,
+    Normalisation,
+    leaderboard,
+)
 from xent_envs.evaluation.store import ResultsStore
+from xent_envs.maps import MapSource, resolve_text_source, source_token
 
 __all__ = ["evaluate", "plan"]
 
@@ -50,8 +60,8 @@ def plan(config: EvalConfig, run_key: str) -> Iterator[MapSlot]:
     """Every map slot of ``config`` in playing order (game, then map, then agent), lazily:
     a run of many maps costs nothing before it plays them."""
     for game in config.games:
-        for index in range(config.maps):
-            seed = map_seed(config.seed, game, index)
+        for index in range(config.maps_of(game)):
+            seed = config.seed_of(game, index)
             for spec in config.agents:
                 yield MapSlot(
                     game=game,
@@ -71,9 +81,9 @@ def _expected(config: EvalConfig, run_key: str) -> Callable[[MapRecord], MapSlot
     def expect(record: MapRecord) -> MapSlot | None:
         if record.game not in config.games or record.agent not in agents:
             return None
-        if not 0 <= record.map < config.maps:
+        if not 0 <= record.map < config.maps_of(record.game):
             return None
-        seed = map_seed(config.seed, record.game, record.map)
+        seed = config.seed_of(record.game, record.map)
         key = config.map_key(run_key, record.game, record.map, record.agent)
         return MapSlot(record.game, record.map, record.agent, seed, agent_seed(seed), run_key, key)
 
@@ -100,6 +110,8 @@ def evaluate(
     reports: bool = True,
     log: Callable[[str], None] | None = None,
     lock_timeout: float = 0.0,
+    normalisation: Normalisation = "baseline",
+    baseline: str | None = DEFAULT_BASELINE,
 ) -> Leaderboard:
     """Run (or resume, or grow) the evaluation ``config`` into the folder ``out``.
 
@@ -115,6 +127,9 @@ def evaluate(
         reports: write ``results.json``, ``report.md`` and ``leaderboard.png`` at the end.
         log: where to print notes (resumed maps, skipped files, errors); default: nowhere.
         lock_timeout: seconds to wait for another evaluation writing to ``out`` to finish.
+        normalisation: how the leaderboard normalises maps: ``"baseline"`` (default) or
+            ``"reference"`` (:mod:`~xent_envs.evaluation.scoring`); it changes no map played.
+        baseline: the agent scored 0 on every map with ``"baseline"`` (when in the run).
 
     Returns:
         The leaderboard of the maps of ``config``.
@@ -133,6 +148,10 @@ def evaluate(
     from xent_envs.judge import load_judge
 
     note = log or (lambda _msg: None)
+    if normalisation not in NORMALISATIONS:
+        raise ConfigError(
+            f"unknown normalisation {normalisation!r}; expected one of {list(NORMALISATIONS)}"
+        )
     spaces = {space.name: space for space in _resolve_games(config.games)}
     config = dataclasses.replace(config, games=tuple(spaces))
     for game in config.game_params:
@@ -149,10 +168,12 @@ def evaluate(
 
     judge = load_judge(config.judge)
     fingerprint = dict(judge.fingerprint)
-    run_key = config.run_key(fingerprint)
+    source = resolve_text_source(config.text_source)
+    texts = source_token(source)
+    run_key = config.run_key(fingerprint, texts)
     store = ResultsStore(out)
     with store.lock(lock_timeout):
-        folder = store.open(RunManifest.of(config, fingerprint))
+        folder = store.open(RunManifest.of(config, fingerprint, texts))
         problems = folder.conflicts(config)
         if problems:
             raise RunConflictError(f"{store.folder}: " + "; ".join(problems))
@@ -186,7 +207,7 @@ def evaluate(
 
             bar = tqdm(total=total, initial=len(done), unit="map", desc="eval")
         try:
-            with contextlib.closing(_play(config, todo, spaces, factories, done)) as played:
+            with contextlib.closing(_play(config, todo, spaces, factories, done, source)) as played:
                 for record in played:
                     if not manifest_saved:
                         store.write_run(grown)
@@ -210,7 +231,13 @@ def evaluate(
         ranked = sorted(
             records.values(), key=lambda r: (order[r.game], r.map, agent_order[r.agent])
         )
-        board = leaderboard(ranked, agents=[s.name for s in config.agents], seed=config.seed)
+        board = leaderboard(
+            ranked,
+            agents=[s.name for s in config.agents],
+            seed=config.seed,
+            normalisation=normalisation,
+            baseline=baseline,
+        )
         if reports:
             summary = RunSummary(run_key, config, fingerprint, package_versions())
             write_reports(store.folder, board, summary, ranked, scan.skipped)
@@ -223,6 +250,7 @@ def _play(
     spaces: Mapping[str, Any],
     factories: Mapping[str, AgentFactory],
     done: set[tuple[str, int, str]],
+    source: MapSource,
 ) -> Generator[MapRecord, None, None]:
     """Play the slots of ``todo``, yielding each record as soon as its map ends.
 
@@ -253,6 +281,7 @@ def _play(
                     spaces[game].env_id,
                     judge=config.judge,
                     split=config.split,
+                    text_source=source,
                     **config.params_of(game),
                 )
         for slot in todo:

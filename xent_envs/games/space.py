@@ -2,11 +2,14 @@
 
 A ``GameSpace`` is one game (a ``GameDef``: program, card, version) plus the parameters every
 game shares (``rounds``, ``story_tokens``). ``sample(rng)`` draws a frozen ``GameInstance``
-(game, version, parameters, map seed) whose canonical id replays it exactly, and
-``instance(id)`` reads an id back, validating every parameter by the card.
+(game, version, parameters, map seed); a match binds it to the judge and the text source that
+make its map, and its canonical id then names all of them, so it replays exactly.
+``instance(id)`` reads an id back, validating every parameter by the card and refusing a
+program digest that is not the registered program's.
 
-Map seeds split into a train and an eval side by a stable hash of (game, seed) (``seed_split``),
-so an eval map never reaches training, whatever the sampler's state.
+A map seed names the side of the train/eval split its texts are drawn from (``seed_split``, a
+stable hash of (game, seed)); the texts themselves are split by content
+(``xent_envs.maps.split``), so an eval map shares no content part with a train map.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import numpy as np
@@ -25,25 +28,31 @@ from xent_envs.errors import ConfigError, UnknownNameError, XentError, unknown_n
 from xent_envs.games.card import GameDef
 from xent_envs.games.params import COMMON_PARAMETERS, ParamDef, ParamValue
 from xent_envs.lang import Program, load
+from xent_envs.maps.sources import TOKEN_PATTERN
+from xent_envs.maps.split import EVAL_FRACTION, SPLITS, Split, SplitChoice, check_split
 from xent_envs.seeding import unit_interval
 
 __all__ = ["EVAL_FRACTION", "SPLITS", "GameInstance", "GameSpace", "Split", "seed_split"]
 
-Split = Literal["train", "eval"]
-SPLITS: tuple[Split, ...] = ("train", "eval")
-EVAL_FRACTION = 0.1
 MAX_SEED = 2**31 - 1
 # Drawing a seed on one side of the split is rejection sampling; with a 10% side, failing
 # this many times in a row has probability 0.9**2000 < 1e-91, so the bound never bites.
 _MAX_SEED_DRAWS = 2000
 _ID = re.compile(
     r"xent/(?P<game>[A-Za-z][A-Za-z0-9_]*)-v(?P<version>[0-9]{1,6})"
-    r"\?(?P<query>[^#]*)#(?P<seed>[0-9]{1,19})@(?P<digest>[0-9a-f]{1,64})"
+    r"\?(?P<query>[^#]*)#(?P<seed>[0-9]{1,19})@(?P<tail>.*)",
+    re.DOTALL,
 )
+_TAIL = re.compile(
+    rf"(?P<digest>[0-9a-f]{{12}});judge=(?P<judge>[0-9a-f]{{12}});texts=(?P<texts>{TOKEN_PATTERN})"
+)
+_TAIL_FORM = "@<program digest>;judge=<judge digest>;texts=<text source>"
 
 
 def seed_split(game: str, seed: int) -> Split:
-    """``"eval"`` for a stable ``EVAL_FRACTION`` of (game, seed) pairs, else ``"train"``.
+    """The side of the split the map ``seed`` of ``game`` draws its texts from: ``"eval"`` for
+    a stable ``EVAL_FRACTION`` of (game, seed) pairs, else ``"train"``. The texts themselves
+    are split by content (``xent_envs.maps.split``): this only says which side a seed uses.
 
     >>> seed_split("Condense", 4), seed_split("Taboo", 4)
     ('train', 'eval')
@@ -53,15 +62,21 @@ def seed_split(game: str, seed: int) -> Split:
 
 @dataclass(frozen=True)
 class GameInstance:
-    """One playable map: a game at one version, fixed parameters and a map seed.
+    """One playable map: a game at one version, fixed parameters and a map seed, and (once
+    bound by a match) the judge and text source that make its map.
 
-    ``id`` is canonical (sorted parameters, the program's digest) and ``GameInstance.from_id``
-    inverts it, so a result file names exactly what was played.
+    ``id`` is canonical: sorted parameters, the map seed, the program's digest, the judge's
+    fingerprint digest and the text source's token
+    (``xent/G-vN?PARAMS#SEED@PROGRAM;judge=JUDGE;texts=SOURCE``). ``GameInstance.from_id``
+    inverts it and checks it, so a result file names exactly what was played and a replay
+    with another program, judge or text source is refused. An instance not bound yet (as
+    ``GameSpace.sample`` draws it) has an id without the judge and text source, which
+    ``from_id`` refuses: ids of played maps come from ``info["instance_id"]``.
 
     Example:
-        >>> inst = GameInstance("Condense", 0, (("budget", 10),), 7, "abc123")
-        >>> inst.id
-        'xent/Condense-v0?budget=10#7@abc123'
+        >>> inst = GameInstance("Condense", 0, (("budget", 10),), 7, "0123456789ab")
+        >>> inst.bound(judge="feedfacecafe", texts="stories-00aa11bb22cc").id
+        'xent/Condense-v0?budget=10#7@0123456789ab;judge=feedfacecafe;texts=stories-00aa11bb22cc'
     """
 
     game: str
@@ -69,6 +84,8 @@ class GameInstance:
     params: tuple[tuple[str, ParamValue], ...]
     seed: int
     digest: str
+    judge: str | None = None
+    texts: str | None = None
 
     @property
     def env_id(self) -> str:
@@ -78,11 +95,37 @@ class GameInstance:
     @property
     def id(self) -> str:
         query = urlencode([(k, json.dumps(v)) for k, v in self.params], quote_via=quote)
-        return f"{self.env_id}?{query}#{self.seed}@{self.digest}"
+        bound = "" if self.judge is None else f";judge={self.judge};texts={self.texts}"
+        return f"{self.env_id}?{query}#{self.seed}@{self.digest}{bound}"
 
     @property
     def param_dict(self) -> dict[str, ParamValue]:
         return dict(self.params)
+
+    @property
+    def side(self) -> Split:
+        """The side of the split the map's texts are drawn from (``seed_split``)."""
+        return seed_split(self.game, self.seed)
+
+    def bound(self, *, judge: str, texts: str) -> GameInstance:
+        """This instance bound to a judge (its fingerprint digest) and a text source (its
+        token); an instance already bound must name the same ones.
+
+        Raises:
+            ConfigError: the instance names another judge or text source (both shown).
+        """
+        differ = []
+        if self.judge not in (None, judge):
+            differ.append(f"it names the judge {self.judge}, this one is {judge}")
+        if self.texts not in (None, texts):
+            differ.append(f"it names the text source {self.texts}, this one is {texts}")
+        if differ:
+            raise ConfigError(
+                f"instance {self.id!r} cannot be played here: {'; '.join(differ)}. A map's "
+                "texts and scores depend on both, so replaying it elsewhere would play "
+                "another map: use the judge and text source it names"
+            )
+        return replace(self, judge=judge, texts=texts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +135,8 @@ class GameInstance:
             "params": self.param_dict,
             "seed": self.seed,
             "digest": self.digest,
+            "judge": self.judge,
+            "texts": self.texts,
         }
 
     @classmethod
@@ -110,7 +155,8 @@ class GameInstance:
         (``GameSpace.instance``), so every parameter is validated by the card.
 
         Raises:
-            ConfigError: a malformed id or a parameter value the card refuses.
+            ConfigError: a malformed, truncated or edited id, a parameter value the card
+                refuses, or a program digest that is not the registered program's.
             UnknownNameError: a game or version that is not registered.
         """
         from xent_envs.registration import game_space  # the registry holds the spaces
@@ -185,11 +231,11 @@ class GameSpace:
         rng: np.random.Generator,
         fixed: Mapping[str, Any] | None = None,
         vary: Iterable[str] = (),
-        split: Split | None = None,
+        split: SplitChoice | None = None,
     ) -> GameInstance:
-        """Draw an instance: ``vary`` parameters uniformly in their range or choices, the
-        others from ``fixed`` or their default, and a map seed on the ``split`` side (any
-        seed when ``None``)."""
+        """Draw an instance (not bound to a judge and text source yet): ``vary`` parameters
+        uniformly in their range or choices, the others from ``fixed`` or their default, and
+        a map seed on the ``split`` side (any seed for ``"all"`` or ``None``)."""
         values = self.resolve(fixed)
         for name in sorted(set(vary)):
             values[name] = self.parameter(name).draw(rng)
@@ -198,22 +244,23 @@ class GameSpace:
             self.name, self.version, tuple(sorted(values.items())), seed, self.digest
         )
 
-    def _draw_seed(self, rng: np.random.Generator, split: Split | None) -> int:
-        if split is not None and split not in SPLITS:
-            raise ConfigError(f"split must be 'train', 'eval' or None, got {split!r}")
+    def _draw_seed(self, rng: np.random.Generator, split: SplitChoice | None) -> int:
+        split = check_split(split)
         for _ in range(_MAX_SEED_DRAWS):
             seed = int(rng.integers(0, MAX_SEED))
-            if split is None or seed_split(self.name, seed) == split:
+            if split == "all" or seed_split(self.name, seed) == split:
                 return seed
         raise XentError(f"no {split} seed for {self.name} in {_MAX_SEED_DRAWS} draws")
 
     def instance(self, instance_id: str) -> GameInstance:
         """The instance ``instance_id`` names, checked against this space: same game and
-        version, every parameter present once and valid by the card.
+        version, the registered program, every parameter present once and valid by the card,
+        and a judge digest and text source token of the right form.
 
         Raises:
-            ConfigError: the id is malformed, names another game or version, or holds a
-                missing, repeated or invalid parameter.
+            ConfigError: the id is malformed or truncated, names another game or version, or
+                a program digest other than this space's, or holds a missing, repeated or
+                invalid parameter.
             UnknownNameError: the id names a parameter this game does not have.
         """
         match = _ID.fullmatch(instance_id) if isinstance(instance_id, str) else None
@@ -222,6 +269,19 @@ class GameSpace:
         where = f"instance id {instance_id!r:.200}"
         if (match["game"], int(match["version"])) != (self.name, self.version):
             raise ConfigError(f"{where} is not a game of {self.env_id}")
+        tail = _TAIL.fullmatch(match["tail"])
+        if tail is None:
+            raise ConfigError(
+                f"{where} is cut short or edited: after the map seed it should read "
+                f"{_TAIL_FORM!r} (ids of played maps are info['instance_id'])"
+            )
+        if tail["digest"] != self.digest:
+            raise ConfigError(
+                f"{where} names the program {tail['digest']}, but {self.env_id} registered "
+                f"here is the program {self.digest}: the id was made for another program "
+                "under this name (an edited game file, or a made-up digest), and replaying it "
+                "would play another game"
+            )
         try:
             pairs = (
                 parse_qsl(match["query"], keep_blank_values=True, strict_parsing=True)
@@ -253,7 +313,15 @@ class GameSpace:
         seed = int(match["seed"])
         if seed >= 2**63:
             raise ConfigError(f"{where}: seed {seed} is out of range")
-        return GameInstance(self.name, self.version, tuple(sorted(params)), seed, match["digest"])
+        return GameInstance(
+            self.name,
+            self.version,
+            tuple(sorted(params)),
+            seed,
+            tail["digest"],
+            tail["judge"],
+            tail["texts"],
+        )
 
     def program_params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters the program itself reads as ``$name`` (the common ones, such as

@@ -18,7 +18,6 @@ from xent_envs.judge.models import DEFAULT_JUDGE, KNOWN_JUDGES, load_judge
 
 if TYPE_CHECKING:
     from xent_envs.judge.hf import TransformersJudge
-    from xent_envs.judge.texts import JudgeTextSource
     from xent_envs.judge.truth import is_false, is_true, truth_requests
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "KNOWN_JUDGES",
     "Codec",
     "Judge",
-    "JudgeTextSource",
     "TransformersJudge",
     "first_n_tokens",
     "is_false",
@@ -38,7 +36,6 @@ __all__ = [
 
 _LAZY = {
     "TransformersJudge": "xent_envs.judge.hf",
-    "JudgeTextSource": "xent_envs.judge.texts",
     "is_true": "xent_envs.judge.truth",
     "is_false": "xent_envs.judge.truth",
     "truth_requests": "xent_envs.judge.truth",
