@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from xent_envs.envs.match import Match
 from xent_envs.judge import load_judge
 from xent_envs.registration import game_space
 from xent_envs.rl.config import TrainConfig
@@ -69,7 +70,8 @@ def throughput(game: str, judge_name: str, maps: int, group: int, repeats: int) 
     judge = load_judge(judge_name)
     space = game_space(game)
     rng = np.random.default_rng(0)
-    ids = [space.sample(rng, split="train").id for _ in range(maps)]
+    # A match binds each drawn instance to the judge and text source: ids of played maps.
+    ids = [Match(space.sample(rng, split="train"), judge).instance.id for _ in range(maps)]
     score_moves(judge, ids, ["warm"] * maps)  # map texts generated once, outside the timing
     batch = [i for i in ids for _ in range(group)]
     times: dict[str, list[float]] = {"batched": [], "one at a time": []}
@@ -126,10 +128,10 @@ def _greedy_reward(config: TrainConfig, out: Path) -> float:
     from xent_envs.rl.run import train_instances
 
     policy = load_run_policy(out)
-    instance = train_instances(config)[0]
+    judge = load_judge(config.judge)
+    instance = Match(train_instances(config)[0], judge).instance
     info = {"max_tokens": config.params["budget"]}
     move = policy.move(policy.sample(policy.prompt("", info), 1, None, greedy=True)[0])
-    judge = load_judge(config.judge)
     return score_moves(judge, [instance.id], [move], text=False)[0].reward
 
 
