@@ -218,7 +218,7 @@ def test_help_names_every_command(capsys):
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
     commands = ["check", "cover", "eval", "evolve", "list", "maps", "play", "sample", "serve",
-                "serve-judge"]  # fmt: skip
+                "serve-judge", "train"]  # fmt: skip
     assert sorted(sub.choices) == commands
     for command in commands:
         with pytest.raises(SystemExit) as info:

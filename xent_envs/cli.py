@@ -11,6 +11,8 @@
     xent-envs eval --seats black=search,white=hf --seats black=hf,white=search --games Debate
                                                  self-play: agents seated against each other
     xent-envs serve-judge --judge smollm2-135m --port 8000    a judge over HTTP
+    xent-envs train --game Condense --policy smollm2-135m --steps 60 --out runs/x
+                                                 train with GRPO, test on held-out maps
     xent-envs maps build --game Condense --split train --n 1000 --out pools/condense
                                                  pre-generate maps (resumable, --workers N)
     xent-envs maps info pools/condense [--check] what a map pool holds
@@ -480,6 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     from xent_envs.web.commands import add_commands as add_web_commands
 
     add_web_commands(sub)
+    from xent_envs.rl.commands import add_commands as add_train_command
+
+    add_train_command(sub)
     return parser
 
 

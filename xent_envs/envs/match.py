@@ -77,6 +77,7 @@ __all__ = [
     "RewardTerm",
     "elicit_line",
     "invalid_move_reason",
+    "score_candidates",
     "seat_budgets",
 ]
 
@@ -492,42 +493,13 @@ class Match:
             TurnError: ``seat`` is not asked now.
             ConfigError: ``continuation`` is ``None`` at a non-final elicit.
         """
-        request = self._expect(seat)
-        policies = dict(opponents or {})
-        mark = len(self.machine.events)
-        scores: list[ActionScore] = [ActionScore(-math.inf, False)] * len(actions)
-        branches, slots = [], []
-        for i, action in enumerate(actions):
-            twin = self.branch()
-            moved = twin.play(seat, action)
-            if moved.accepted:
-                branches.append(twin)
-                slots.append(i)
-            else:
-                scores[i] = ActionScore(-math.inf, False, moved.reason)
-
-        def choose(match: Match, asked: ElicitRequest) -> Opponent | None:
-            if asked.player != seat:
-                return policies.get(asked.player, echo_opponent)
-            if asked.round > request.round or match._refusal(seat, mark) is not None:
-                return None
-            if continuation is None:
-                raise ConfigError(
-                    f"{seat} writes {asked.register} again in round {asked.round + 1} (line "
-                    f"{asked.line}): a move at a non-final elicit has no reward of its own; "
-                    "pass a continuation policy to play the rest of the round"
-                )
-            return continuation
-
-        play_until(branches, self.judge, choose)
-        for twin, i in zip(branches, slots):
-            refusal = twin._refusal(seat, mark)
-            if refusal is not None:
-                scores[i] = ActionScore(-math.inf, False, refusal)
-            else:
-                terms = tuple(twin._terms(seat, mark))
-                scores[i] = ActionScore(total_bits(terms), True, None, terms)
-        return scores
+        self._expect(seat)
+        return score_candidates(
+            [(self, action) for action in actions],
+            seat,
+            opponents=opponents,
+            continuation=continuation,
+        )
 
     # ----------------------------------------------------------------- internals
     def _expect(self, seat: str) -> ElicitRequest:
@@ -593,3 +565,69 @@ class Match:
 def total_bits(terms: Sequence[RewardTerm]) -> float:
     """The reward of a step: the exactly rounded sum of its terms."""
     return math.fsum(t.total for t in terms)
+
+
+def score_candidates(
+    candidates: Sequence[tuple[Match, Any]],
+    seat: str,
+    *,
+    opponents: Mapping[str, Opponent] | None = None,
+    continuation: Opponent | None = echo_opponent,
+    text: bool = False,
+) -> list[ActionScore]:
+    """``Match.score_actions`` over many matches at once: what each ``(match, action)`` pair
+    would earn ``seat``, every branch of every match advanced in the same judge waves.
+
+    Actions are judge token ids (played by ``Match.play``), or texts with ``text=True``
+    (``Match.play_text``). The matches may be different games and maps (a trainer scores
+    the completions of several instances in one merged wave); they must share one judge.
+
+    Raises:
+        TurnError: ``seat`` is not asked now in one of the matches.
+        ConfigError: ``continuation`` is ``None`` at a non-final elicit, or the matches do
+            not share one judge.
+    """
+    if not candidates:
+        return []
+    judge = candidates[0][0].judge
+    if any(match.judge is not judge for match, _ in candidates):
+        raise ConfigError("matches scored together must share one judge object")
+    policies = dict(opponents or {})
+    scores: list[ActionScore] = [ActionScore(-math.inf, False)] * len(candidates)
+    branches, slots = [], []
+    origin: dict[int, tuple[ElicitRequest, int]] = {}  # id(branch) -> (request, event mark)
+    for i, (match, action) in enumerate(candidates):
+        request = match._expect(seat)
+        twin = match.branch()
+        moved = twin.play_text(seat, action) if text else twin.play(seat, action)
+        if moved.accepted:
+            branches.append(twin)
+            slots.append(i)
+            origin[id(twin)] = (request, len(match.machine.events))
+        else:
+            scores[i] = ActionScore(-math.inf, False, moved.reason)
+
+    def choose(twin: Match, asked: ElicitRequest) -> Opponent | None:
+        if asked.player != seat:
+            return policies.get(asked.player, echo_opponent)
+        request, mark = origin[id(twin)]
+        if asked.round > request.round or twin._refusal(seat, mark) is not None:
+            return None
+        if continuation is None:
+            raise ConfigError(
+                f"{seat} writes {asked.register} again in round {asked.round + 1} (line "
+                f"{asked.line}): a move at a non-final elicit has no reward of its own; "
+                "pass a continuation policy to play the rest of the round"
+            )
+        return continuation
+
+    play_until(branches, judge, choose)
+    for twin, i in zip(branches, slots):
+        _, mark = origin[id(twin)]
+        refusal = twin._refusal(seat, mark)
+        if refusal is not None:
+            scores[i] = ActionScore(-math.inf, False, refusal)
+        else:
+            terms = tuple(twin._terms(seat, mark))
+            scores[i] = ActionScore(total_bits(terms), True, None, terms)
+    return scores
