@@ -4,7 +4,7 @@ mutmut (>= 3) reads its configuration only from pyproject.toml's ``[tool.mutmut]
 names the whole core and its packages' tests: hours of work on a small machine. Naming modules
 narrows both what is mutated and which tests run (each module's package tests plus the module's
 own doctests), so one module takes minutes; the table printed at the end is the per-module kill
-rate that benchmarks/MUTATION_RESULTS.md records.
+rate that benchmarks/README.md records (Mutation testing).
 
 Usage (from the repository root)::
 

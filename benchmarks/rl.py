@@ -1,6 +1,6 @@
 """RL on the suite: reward throughput, episode vs prefix credit, and training runs' results.
 
-Three tables (markdown, for ``benchmarks/RL_RESULTS.md``):
+Three tables (markdown, for ``benchmarks/README.md``):
 
 1. **Reward throughput**: completions scored per second by ``score_moves`` when a whole
    GRPO batch (``--maps`` maps x ``--group`` completions) is judged together (one ``Match``

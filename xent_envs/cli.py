@@ -17,6 +17,9 @@
                                                  pre-generate maps (resumable, --workers N)
     xent-envs maps info pools/condense [--check] what a map pool holds
     xent-envs serve [--port 8000] [--results DIR]  the web page: play games, read results
+    xent-envs sample --n 20 --out games/      draw new playable games from the open game space
+    xent-envs evolve --generations 10 --out archive/   MAP-Elites over game programs
+    xent-envs cover archive/ --k 12 --out suite/  a covering suite of games (eval --suite)
 
 Agents for ``eval`` are named by an entry point of the group ``xent_envs.agents`` (``random``,
 ``search``, ``hf``, ``openai``, ``human`` and those of installed plug-ins), by

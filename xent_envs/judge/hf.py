@@ -26,12 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from xent_envs.errors import ConfigError, ContextLengthError, JudgeError, JudgeRequestError
+from xent_envs.errors import ConfigError, ContextLengthError, JudgeError
 from xent_envs.judge.backends import Option, boolean, choice, int_at_least
-from xent_envs.judge.base import clean_text
 from xent_envs.judge.batching import pad_right, plan_batches
 from xent_envs.judge.lm import CausalLM
 from xent_envs.judge.sampling import Sampling, seeded_generator
+from xent_envs.judge.tokenizer import TokenizerCodec
 from xent_envs.score import Score
 
 __all__ = ["CPU_DEFAULT_DTYPE", "TRANSFORMERS_OPTIONS", "Layout", "TransformersJudge"]
@@ -141,6 +141,7 @@ class TransformersJudge:
         self.lm = lm
         tokenizer = lm.tokenizer
         self.vocab_size = int(lm.model.get_output_embeddings().weight.shape[0])
+        self.codec = TokenizerCodec(tokenizer, self.vocab_size, name)  # checks ids it decodes
         config = lm.model.config
         self.max_length = int(
             getattr(config, "max_position_embeddings", None)
@@ -158,7 +159,6 @@ class TransformersJudge:
         self._weights = (
             {"weights_sha256": weights_sha256} if weights_sha256 else {"revision": revision}
         )
-        self._token_text: dict[int, str] = {}
         self._head = self._float32_head() if self._logits_are_linear_head() else None
 
     # -- identity ------------------------------------------------------------------------------
@@ -193,8 +193,7 @@ class TransformersJudge:
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` (no start token)."""
-        encoded = self.lm.tokenizer(clean_text(text), add_special_tokens=False)
-        return list(encoded["input_ids"])
+        return self.codec.encode(text)
 
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids``.
@@ -202,7 +201,7 @@ class TransformersJudge:
         Raises:
             JudgeRequestError: an id that is not an int in ``[0, vocab_size)``.
         """
-        return self.lm.tokenizer.decode(self._checked_ids(ids))
+        return self.codec.decode(ids)
 
     def token_strings(self, ids: Sequence[int]) -> list[str]:
         """Readable string of each id (a byte fragment of a longer character shows as U+FFFD).
@@ -210,26 +209,7 @@ class TransformersJudge:
         Raises:
             JudgeRequestError: an id that is not an int in ``[0, vocab_size)``.
         """
-        out = []
-        for i in self._checked_ids(ids):
-            text = self._token_text.get(i)
-            if text is None:
-                text = self._token_text[i] = self.lm.tokenizer.decode([i])
-            out.append(text)
-        return out
-
-    def _checked_ids(self, ids: Sequence[int]) -> list[int]:
-        bad = [
-            i
-            for i in ids
-            if isinstance(i, bool) or not hasattr(i, "__index__") or not 0 <= i < self.vocab_size
-        ]
-        if bad:
-            raise JudgeRequestError(
-                f"token ids must be ints in [0, {self.vocab_size}) for judge {self.name!r}; "
-                f"got {bad[:5]!r}"
-            )
-        return [int(i) for i in ids]
+        return self.codec.token_strings(ids)
 
     # -- scoring -------------------------------------------------------------------------------
 

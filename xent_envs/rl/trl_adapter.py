@@ -119,11 +119,13 @@ def xent_dataset(game: str, n: int, **options: Any) -> Dataset:
     """:func:`dataset_rows` as a Hugging Face ``datasets.Dataset`` (``pip install
     xent-envs[train]``), ready for ``GRPOTrainer(train_dataset=...)``.
 
-    Example:
-        >>> from xent_envs.rl import xent_dataset, XentReward               # doctest: +SKIP
-        >>> dataset = xent_dataset("Condense", 64, judge="smollm2-135m")    # doctest: +SKIP
-        >>> trainer = GRPOTrainer(model, reward_funcs=XentReward(), train_dataset=dataset)
-        ... # doctest: +SKIP
+    Example (loads the real judge and a policy model, so it is shown, not run as a doctest;
+    ``tests/rl/test_trl_adapter.py`` runs a real ``GRPOTrainer`` step on the tiny judge)::
+
+        from xent_envs.rl import XentReward, xent_dataset
+
+        dataset = xent_dataset("Condense", 64, judge="smollm2-135m")
+        trainer = GRPOTrainer(model, reward_funcs=XentReward(), train_dataset=dataset)
     """
     from datasets import Dataset
 
