@@ -122,7 +122,7 @@ def test_one_judge_wave_per_wave_not_per_env(tiny_judge):
     counting.waves = 0
     single.step([500])
     waves = counting.waves
-    assert waves == 3  # one wave per reward line with new terms
+    assert waves == 1  # the three reward lines ask the judge in one wave
 
     n = 6
     envs = gym.make_vec(
@@ -217,4 +217,4 @@ def test_score_actions_shares_waves_across_candidates(tiny_judge):
     tiny_judge.clear_cache()
     counting.waves = 0
     scores = env.unwrapped.score_actions([[600 + i, 700 + i] for i in range(16)])
-    assert counting.waves == 3 and len(set(scores)) == 16  # as many waves as one step
+    assert counting.waves == 1 and len(set(scores)) == 16  # as many waves as one step

@@ -115,6 +115,53 @@ def test_xed_asks_for_scores_once_and_caches_the_baseline() -> None:
     assert request.items == (("the mat", "other"),)
 
 
+CONSECUTIVE_REWARDS = (
+    'assign(s="the mat", t="a cat")\nelicit(x, 5)\n'
+    "reward(xed(s | x))\nreward(alice, xent(t | x))\nreward(xed(t | s))\n"
+    "assign(y=s + x)\nreward(xent(y))"
+)
+
+
+def test_consecutive_reward_lines_ask_the_judge_in_one_wave() -> None:
+    m, scorer = machine(CONSECUTIVE_REWARDS)
+    m.advance()
+    m.provide_move("my move")
+    waves = []
+    while isinstance(request := m.advance(), ScoreRequest):
+        waves.append(request.items)
+        m.provide_scores(scorer.score_batch(request.items))
+    # The three reward lines share one wave; the line after the assign waits for its value.
+    assert waves == [
+        (("the mat", ""), ("the mat", "my move"), ("a cat", "my move"), ("a cat", ""),
+         ("a cat", "the mat")),
+        (("the matmy move", ""),),
+    ]  # fmt: skip
+    assert m.usage["step"]["waves"] == 2 and m.usage["step"]["items"] == 6
+    # Paid exactly as line by line: the same events as a machine that looks nothing ahead.
+    rewards = [(e.player, e.line, e.score) for e in m.events if e.kind == "reward"]
+    assert [(p, line) for p, line, _ in rewards] == [
+        ("black", 3), ("white", 3), ("alice", 4), ("black", 5), ("white", 5), ("black", 7),
+        ("white", 7),
+    ]  # fmt: skip
+    alone = {items: scorer.score_batch([items])[0] for wave in waves for items in wave}
+    assert rewards[2][2] == alone[("a cat", "my move")]
+
+
+def test_a_reward_line_that_fails_ahead_fails_only_when_it_runs() -> None:
+    """The look-ahead stops at an error; the line raises it for real once it is reached."""
+    m, scorer = machine(
+        'assign(s="the mat")\nelicit(x, 5)\nreward(xent(s | x))\nreward(xent(s) * 1e308 * 1e308)'
+    )
+    m.advance()
+    m.provide_move("my move")
+    request = m.advance()
+    assert request.items == (("the mat", "my move"), ("the mat", ""))
+    m.provide_scores(scorer.score_batch(request.items))
+    with pytest.raises(XentRuntimeError, match="line 4"):
+        m.advance()
+    assert [e.line for e in m.events if e.kind == "reward"] == [3, 3]  # black and white
+
+
 def test_reward_total_and_per_token_detail() -> None:
     m, over = run('assign(s="the mat")\nelicit(x, 5)\nreward(xed(s | x))', ["my move"])
     reward = next(e for e in m.events if e.kind == "reward")

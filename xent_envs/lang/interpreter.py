@@ -672,12 +672,36 @@ class Machine:
         self._draw = st.draws
         values = [self._eval(e) for e in step.exprs]
         if self._missing:
+            if step.name == "reward":
+                self._prefetch(st.pc + 1)
             self._count("waves", 1, "score requests (judge waves)")
             self._count("items", len(self._missing), "scored (text, prefix) items")
             st.pending = ScoreRequest(tuple(self._missing))
             return None
         st.draws = self._draw
         return values
+
+    def _prefetch(self, pc: int) -> None:
+        """Add the judge items of the reward lines right after a reward line to its request.
+
+        A reward line changes no register, so the reward lines that follow it will be
+        evaluated on the registers as they are now: asking their items in the same wave saves
+        a judge call per line (Synthesize's three reward lines cost one wave, not three). The
+        look-ahead only collects items: nothing is paid, draws are not kept, the work it
+        counted is given back, and an error ends it (the line raises it when it really runs).
+        """
+        st = self._state
+        step_usage, game_usage, line = st.step_usage.copy(), st.game_usage.copy(), self._line
+        try:
+            while pc < len(self._steps) and self._steps[pc].name == "reward":
+                self._line = self._steps[pc].line
+                for expr in self._steps[pc].exprs:
+                    self._eval(expr)
+                pc += 1
+        except XentRuntimeError:
+            pass
+        finally:
+            st.step_usage, st.game_usage, self._line = step_usage, game_usage, line
 
     def _eval(self, expr: Expr) -> Value:
         return _EVALUATORS[type(expr)](self, expr)
