@@ -7,7 +7,9 @@ needs judge scores it evaluates the line once with placeholders, collecting ever
 ``(text, prefix)`` pair not yet in its score cache, and hands them out as one
 ``ScoreRequest``; once they are provided it evaluates the line again for real. Side effects
 (registers, rewards, jumps) happen only in that complete evaluation. The cache lives as long
-as the map (its texts are fixed), so a baseline such as ``xent(s)`` is asked for once.
+as the map (its texts are fixed), so a baseline such as ``xent(s)`` is asked for once. A
+reward line's request also carries the items of the reward lines right after it (they change
+no register, so their texts are known): consecutive reward lines cost one judge wave.
 
 The machine meters its own work (``xent_envs.lang.limits.Limits``): instructions, score
 requests, scored items and builtin work, per step and per episode, so a checked program that
