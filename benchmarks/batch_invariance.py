@@ -25,8 +25,11 @@ import argparse
 import math
 import os
 import random
-import time
 from typing import Any
+
+from judge_throughput import (
+    interleaved_best,  # a sibling script: run from benchmarks/ or its parent
+)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -134,17 +137,6 @@ def difference(score: Any, requests: list[tuple[str, str]], batches: int, seed: 
     }
 
 
-def best_time(fns: dict[str, Any], repeats: int) -> dict[str, float]:
-    """Best wall time of each function, the functions taking turns within each round."""
-    best = {key: math.inf for key in fns}
-    for _ in range(repeats):
-        for key, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            best[key] = min(best[key], time.perf_counter() - start)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judge", default="smollm2-135m")
@@ -172,7 +164,7 @@ def measure(judge: Any, args: argparse.Namespace) -> None:
         "a": difference(tight.score, requests, args.batches, seed=1),
         "b": difference(lambda r: judge_totals(judge, r), requests, args.batches, seed=1),
     }
-    times = best_time(
+    times = interleaved_best(
         {"a": lambda: tight.score(requests), "b": lambda: judge_totals(judge, requests)},
         args.repeats,
     )

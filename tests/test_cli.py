@@ -8,13 +8,8 @@ import re
 
 import pytest
 
+from tests.cli_run import run
 from xent_envs.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_shows_games_and_parameters(capsys):

@@ -8,16 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from xent_envs.cli import main
+from tests.cli_run import run
 from xent_envs.games.readme import render_readme
 
 CONDENSE = str(resources.files("xent_envs.games") / "Condense.xent")
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_describes_parameters_with_param_def(capsys):

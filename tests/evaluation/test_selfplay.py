@@ -9,7 +9,8 @@ import shutil
 import pytest
 
 from agents import Agent
-from xent_envs.cli import build_parser, eval_config, main
+from tests.cli_run import run
+from xent_envs.cli import build_parser, eval_config
 from xent_envs.errors import ConfigError, UnknownNameError
 from xent_envs.evaluation import (
     AgentSpec,
@@ -235,12 +236,6 @@ def test_an_unknown_agent_in_a_lineup_names_the_lineup_and_the_valid_agents(tmp_
         "lineup black=serch,white=random: unknown agent 'serch'. Did you mean 'search'?"
     )
     assert not (tmp_path / "maps").exists()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_cli_seats_agents_with_their_options():

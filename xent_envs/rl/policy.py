@@ -159,7 +159,22 @@ def _known_model(name: str) -> bool:
 
 
 # --------------------------------------------------------------------- language models
-class LMPolicy:
+class _ReferenceSwitch:
+    """``reference()``: a block in which the policy answers as its frozen starting point (the
+    KL term's reference), shared by every policy here."""
+
+    _in_reference = False
+
+    @contextlib.contextmanager
+    def reference(self) -> Iterator[None]:
+        self._in_reference = True
+        try:
+            yield
+        finally:
+            self._in_reference = False
+
+
+class LMPolicy(_ReferenceSwitch):
     """A causal LM as a policy, trained through LoRA adapters (``lora=True``) or fully.
 
     Args:
@@ -301,14 +316,6 @@ class LMPolicy:
             picked = logp.gather(-1, tokens[..., None])[..., 0]
         return picked.masked_fill(~mask, 0.0), mask
 
-    @contextlib.contextmanager
-    def reference(self) -> Iterator[None]:
-        self._in_reference = True
-        try:
-            yield
-        finally:
-            self._in_reference = False
-
     def parameters(self) -> list[torch.nn.Parameter]:
         return [p for p in self.model.parameters() if p.requires_grad]
 
@@ -413,7 +420,7 @@ def _load_lm(name: str) -> tuple[Any, Any]:
 
 
 # --------------------------------------------------------------------- a table of logits
-class TokenTablePolicy:
+class TokenTablePolicy(_ReferenceSwitch):
     """Independent categorical choices, one per move position, over ``vocab`` judge ids
     (``first_id`` to ``first_id + vocab - 1``). Blind to the observation: it learns the best
     fixed move of the maps it trains on.
@@ -492,14 +499,6 @@ class TokenTablePolicy:
             out.append(torch.nn.functional.pad(row, (0, longest - len(c))))
             mask[i, : len(c)] = True
         return torch.stack(out), mask
-
-    @contextlib.contextmanager
-    def reference(self) -> Iterator[None]:
-        self._in_reference = True
-        try:
-            yield
-        finally:
-            self._in_reference = False
 
     def parameters(self) -> list[torch.nn.Parameter]:
         return [self.logits]
