@@ -5,14 +5,17 @@ action would earn from the current state, computed in one batched judge call, wi
 stepping. Every judge call scores one batch of candidates, and a move costs a fixed budget of
 candidate evaluations (``budget / batch_size`` calls, a few seconds on CPU):
 
-1. **Rank single tokens.** Candidates come from a short text the judge writes after the
-   observation (related words that the texts do not contain), the observation's most
+1. **The judge's phrase.** The judge writes a short text after the observation (what the
+   texts are about, in words they need not contain); cut to full length, half length...,
+   these are the first candidates. They come first because they are fluent, full-length
+   moves, which games with a coherence ``ensure`` or a reward for length need and which
+   token search rarely finds: even a budget of 1 plays a whole move, not a lone token.
+2. **Rank single tokens.** Candidates come from the phrase's words, the observation's most
    frequent tokens, a small set of common tokens and a seeded shuffle of the other
    observation tokens. One batch scores them as one-token moves.
-2. **Compositions.** The judge's phrase (step 1) cut to full length, half length...; the
-   best tokens side by side at full length, half length..., and seeded
-   random draws from the best ones. One batch.
-3. **Local search.** Around the best move so far: substitute, insert or delete one token,
+3. **Compositions.** The best tokens side by side at full length, half length..., and
+   seeded random draws from the best ones. One batch.
+4. **Local search.** Around the best move so far: substitute, insert or delete one token,
    the token drawn half from the best single tokens and half from every candidate, one batch
    of fresh edits at a time, until the budget is spent. The neighbourhood is wide enough not to
    run dry, so a larger budget keeps finding better moves rather than stopping early.
@@ -195,8 +198,12 @@ class SearchAgent(Agent):
                 best = scored[0]
             return scored
 
-        # 1. rank single tokens
         tokens = self.candidate_tokens(observation)
+        # 1. the judge's phrase, a fluent move, at full length and shorter (before any
+        #    single token, so that the smallest budgets already play whole moves)
+        if max_tokens > 1:
+            evaluate([self.phrase[:n] for n in _lengths(max_tokens)])
+        # 2. rank single tokens
         singles = evaluate([[t] for t in tokens])
         while max_tokens == 1 and remaining > 0 and len(singles) < len(tokens):
             more = evaluate([[t] for t in tokens[len(singles) :]])
@@ -204,17 +211,15 @@ class SearchAgent(Agent):
                 break
             singles = sorted(singles + more, key=lambda p: -p[1])
         ranked = [c[0] for c, _ in singles]
-        # 2. compositions of the best tokens, at several lengths and orders
+        # 3. compositions of the best tokens, at several lengths and orders
         if max_tokens > 1 and remaining > 0:
-            # The judge's own phrase is a fluent whole move, which token search rarely finds.
-            comps = [self.phrase[:n] for n in _lengths(max_tokens)]
-            comps += [ranked[:n] for n in _lengths(max_tokens)]
+            comps = [ranked[:n] for n in _lengths(max_tokens)]
             pool = ranked[: 2 * max_tokens]
             while len(comps) < batch and pool:
                 n = int(self.rng.integers(1, max_tokens + 1))
                 comps.append([pool[i] for i in self.rng.choice(len(pool), size=n)])
             evaluate(comps)
-        # 3. local search around the best: substitute, insert or delete one token, with
+        # 4. local search around the best: substitute, insert or delete one token, with
         #    tokens drawn half from the best singles and half from the whole candidate pool,
         #    so the neighbourhood does not run dry and more budget keeps finding better moves
         chosen = set(ranked)

@@ -448,7 +448,7 @@ def test_instance_ids_are_validated_by_the_card():
         GameInstance.from_id(good.replace("budget=", "bugdet="))
     with pytest.raises(UnknownNameError, match="unknown version 'v3' of Condense"):
         GameInstance.from_id(good.replace("-v0?", "-v3?"))
-    with pytest.raises(ConfigError, match="is not a game of xent/Taboo-v0"):
+    with pytest.raises(ConfigError, match="is not a game of xent/Taboo-v1"):
         game_space("Taboo").instance(good)
     tampered = {**GameInstance.from_id(good).to_json(), "seed": 1}
     with pytest.raises(ConfigError, match="disagree with its id"):

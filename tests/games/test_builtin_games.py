@@ -139,6 +139,19 @@ def test_condense_pays_exactly_what_the_prefix_saves(tiny_judge):
     assert score == pytest.approx(expected, abs=1e-3)
 
 
+@pytest.mark.parametrize("move", ["giraffe+13", "Giraffe's", "giraffes", "GIRAFFEcab"])
+def test_taboo_and_guard_refuse_any_form_of_the_target(tiny_judge, move):
+    """A GRPO run on Taboo learnt to write the target glued to a symbol, then inside a
+    longer word, which striking whole words missed; any form of it is now refused."""
+    taboo, guard = BY_NAME["Taboo"], BY_NAME["Guard"]  # the target is "giraffe" (FixedTexts)
+    question, guard_text = " What tall animal has a long neck?", "Answers are in French."
+    assert black_score(taboo, tiny_judge, [move]) is None
+    assert black_score(taboo, tiny_judge, [question]) is not None
+    assert black_score(guard, tiny_judge, [guard_text, move]) is None  # black says it
+    assert black_score(guard, tiny_judge, [move, question]) is not None  # white may
+    assert black_score(guard, tiny_judge, [guard_text, question]) is not None
+
+
 def test_debate_is_zero_sum(tiny_judge):
     game = BY_NAME["Debate"]
     program = instantiate_map(load(game.source, game.defaults), FixedTexts(), seed=0)

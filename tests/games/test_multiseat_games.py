@@ -181,7 +181,8 @@ def test_partial_information_seats_see_only_public_and_revealed_registers(name, 
 
 # ---------------------------------------------------------------- how the seats are paid
 def test_guard_is_zero_sum_and_pays_what_the_guarded_question_gains(tiny_judge):
-    guard, question = " Answer in French, giraffe never.", "Which animal has the longest neck?"
+    # (Naming the target is refused: test_builtin_games.py; the guard comes back trimmed.)
+    guard, question = " Answer in French,  never.", "Which animal has the longest neck?"
     machine, _ = play_seats("Guard", tiny_judge, {"white": guard, "black": question})
     scores = machine.scores[0]
     guarded = "Answer in French, never.\nQuestion: Which animal has the longest neck?\nAnswer:"
@@ -303,7 +304,9 @@ def test_single_agent_env_plays_every_seat_and_pays_what_the_program_pays(name, 
         return policies[info["player"]](info["visible"])
 
     others = {seat: opponent for seat in SEATS[name] if seat != "black"}
-    env = TextActions(gym.make(f"xent/{name}-v0", judge=tiny_judge, rounds=2, opponents=others))
+    env = TextActions(
+        gym.make(game_space(name).env_id, judge=tiny_judge, rounds=2, opponents=others)
+    )
     observation, info = env.reset(seed=3)
     rewards, done = [], False
     while not done:
@@ -331,7 +334,7 @@ def test_single_agent_env_plays_every_seat_and_pays_what_the_program_pays(name, 
 def test_default_opponents_finish_every_game(name, tiny_judge):
     """With no policies given, the other seats are played by the echo baseline, and every new
     game still ends on its own (no seat is left refusing moves)."""
-    env = gym.make(f"xent/{name}-v0", judge=tiny_judge, rounds=2)
+    env = gym.make(game_space(name).env_id, judge=tiny_judge, rounds=2)
     env.reset(seed=0)
     rewards, terminated, truncated = [], False, False
     for _ in range(2 * len(SEATS[name])):

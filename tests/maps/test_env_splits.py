@@ -37,7 +37,7 @@ def test_a_train_env_refuses_an_eval_map_seed(tiny_judge):
 
 @pytest.mark.parametrize("split", ["train", "eval"])
 def test_words_and_motions_of_a_map_are_on_its_side(tiny_judge, split):
-    taboo = gym.make("xent/Taboo-v0", judge=tiny_judge, split=split, vary=["topic"])
+    taboo = gym.make("xent/Taboo-v1", judge=tiny_judge, split=split, vary=["topic"])
     debate = gym.make("xent/Debate-v1", judge=tiny_judge, split=split)
     subjects = catalogue("Debate motions").phrases
     words, motions = set(), set()

@@ -77,7 +77,7 @@ def test_a_pool_of_another_judge_game_split_or_with_vary_is_refused(pool_dir, ti
     with pytest.raises(PoolError, match=r"was built with the judge .*not with this env's judge"):
         gym.make("xent/Condense-v0", judge=_OtherJudge(tiny_judge), pool=pool_dir)
     with pytest.raises(ConfigError, match="holds maps of xent/Condense-v0; this env plays"):
-        gym.make("xent/Taboo-v0", judge=tiny_judge, pool=pool_dir)
+        gym.make("xent/Taboo-v1", judge=tiny_judge, pool=pool_dir)
     with pytest.raises(ConfigError, match="holds train maps; this env draws eval maps"):
         gym.make("xent/Condense-v0", judge=tiny_judge, pool=pool_dir, split="eval")
     with pytest.raises(ConfigError, match="vary= cannot be used with a pool"):
@@ -142,7 +142,7 @@ def test_a_foreign_map_file_is_refused(pool_copy, tiny_judge, tmp_path):
     (foreign,) = (other / "maps").iterdir()
     pool, path = _first_map(pool_copy)
     shutil.copy(foreign, path)
-    with pytest.raises(PoolError, match=r"is not a map of this pool: its instance 'xent/Taboo-v0"):
+    with pytest.raises(PoolError, match=r"is not a map of this pool: its instance 'xent/Taboo-v1"):
         pool.read(pool.seeds[0])
     (pool_copy / "maps" / "notes.txt").write_text("mine")
     with pytest.raises(PoolError, match=r"notes\.txt is not a map file of this pool"):
@@ -210,7 +210,7 @@ def test_the_cli_builds_resumes_and_checks_a_pool(tmp_path, capsys):
     assert "2 maps (2 kept, 0 built, 0 rebuilt)" in capsys.readouterr().out
     assert main(["maps", "info", str(out), "--check"]) == 0
     shown = capsys.readouterr().out
-    assert '"game": "xent/Taboo-v0"' in shown and "all 2 maps are intact" in shown
+    assert '"game": "xent/Taboo-v1"' in shown and "all 2 maps are intact" in shown
     assert main(["maps", "info", str(tmp_path)]) == 1
     assert "is not a map pool" in capsys.readouterr().err
 

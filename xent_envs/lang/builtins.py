@@ -35,6 +35,7 @@ __all__ = [
     "MAP_TEXT_BUILTINS",
     "Builtin",
     "Context",
+    "avoids",
     "only_uses_words",
     "remove_common_words",
     "remove_words",
@@ -92,8 +93,14 @@ class Builtin:
 
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
-# A word is delimited by whitespace or ASCII punctuation on both sides.
-_SEPARATOR = "[" + re.escape(string.punctuation) + r"\s]"
+# What striking calls a word: a run of letters and digits, in any script; every other
+# character (whitespace, any punctuation or symbol, "_") separates words. The reference engine
+# found the shared words after *deleting* ASCII punctuation but removed them only between
+# whitespace or ASCII punctuation, so a word glued to a symbol ("magpie+13", "magpie's",
+# "magpie’s") was never struck: a GRPO run on Taboo learnt to write the target that way
+# (benchmarks/README.md, "RL results"). One notion for finding and for removing closes that.
+_STRIKE_WORD = re.compile(r"[^\W_]+")
+_SEPARATOR = r"[\W_]"
 
 
 def _first_n_tokens(ctx: Context, text: str, n: int | float) -> str:
@@ -119,12 +126,14 @@ def remove_words(target: str, words: Iterable[str]) -> str:
     """``target`` without each of ``words`` in turn (whole words, any case), then every run of
     two or more whitespace characters made one space and the ends stripped.
 
-    The reference engine's ``remove_words``: a word is removed where whitespace, ASCII
-    punctuation or an end of the text is on both sides, and the text is always tidied, even
-    when nothing was removed.
+    As the reference engine's ``remove_words``, the text is always tidied, even when nothing
+    was removed; unlike it, a word is removed wherever a character that is not a letter or a
+    digit (or an end of the text) is on both sides, not only whitespace or ASCII punctuation.
 
     >>> remove_words(" The cat,  the HAT and a dog ", ["the", "hat"])
     'cat, and a dog'
+    >>> remove_words("magpie+13 and magpie’s", ["magpie"])
+    '+13 and ’s'
     """
     for word in words:
         pattern = f"(^|{_SEPARATOR}){re.escape(word)}(?=$|{_SEPARATOR})"
@@ -134,13 +143,19 @@ def remove_words(target: str, words: Iterable[str]) -> str:
 
 
 def remove_common_words(target: str, other: str | Sequence[str]) -> str:
-    """``target`` without the words it shares with the text ``other`` (as ``word_set`` reads
-    them), or without each item of the list ``other``, in list order; see ``remove_words``.
+    """``target`` without the words it shares with the text ``other``, or without each item of
+    the list ``other``, in list order; see ``remove_words``.
+
+    Words are runs of letters and digits, compared in lower case, so no word of ``other``
+    survives in the result, whatever is glued to it (the reference engine kept "cat" in
+    "cat+1": docs/LANGUAGE.md, "Differences from the reference engine").
 
     >>> remove_common_words(" a dog", "The cat sat.")
     'a dog'
     >>> remove_common_words("a cat sat", ["cat", "a"])
     'sat'
+    >>> remove_common_words("Cat+1 cat-like dog_cat", " cat")
+    '+1 -like dog_'
     """
     return remove_words(target, _removed(target, other))
 
@@ -148,9 +163,26 @@ def remove_common_words(target: str, other: str | Sequence[str]) -> str:
 def _removed(target: str, other: str | Sequence[str]) -> Sequence[str]:
     """The words ``remove_common_words`` removes from ``target``, in order."""
     if isinstance(other, str):
-        # The shared words contain no separator, so their order cannot change the result.
-        return sorted(word_set(target) & word_set(other))
+        # Words are found before lower-casing, which can change a word's letters ("İ" becomes
+        # "i" and a combining dot); the target's own spelling is removed. The shared words
+        # contain no separator, so their order cannot change the result.
+        theirs = {word.lower() for word in _STRIKE_WORD.findall(other)}
+        return sorted({word for word in _STRIKE_WORD.findall(target) if word.lower() in theirs})
     return other
+
+
+def avoids(text: str, part: str) -> bool:
+    """Whether ``text`` does not contain ``part`` (its ends stripped), in any case, even inside
+    a longer word: Taboo's own rule, "no form of the word". Striking (``remove_common_words``)
+    removes whole words only, and a GRPO run on Taboo learnt to name the target inside
+    longer words ("magpiecab", "toads"), which the judge still reads. An empty ``part`` is
+    avoided by every text.
+
+    >>> avoids("What bird steals?", " magpie"), avoids("MagPies or magpiecab", " magpie")
+    (True, False)
+    """
+    needle = part.strip().casefold()
+    return not needle or needle not in text.casefold()
 
 
 def only_uses_words(allowed: str | Sequence[str], text: str) -> bool:
@@ -206,6 +238,11 @@ def _remove_common_words(ctx: Context, target: Text, other: Value) -> Text:
     words = _removed(target.text, _as_str_or_list(other))
     ctx.charge(len(target.text) * len(words))  # one pass over the text per removed word
     return Text(remove_words(target.text, words))
+
+
+def _avoids(ctx: Context, text: Text, part: Text) -> bool:
+    ctx.charge(len(text.text) + len(part.text))
+    return avoids(text.text, part.text)
 
 
 def _only_uses_words(ctx: Context, allowed: Value, text: Text) -> bool:
@@ -286,6 +323,13 @@ def _builtins() -> dict[str, Builtin]:
             STRING,
             _remove_common_words,
             "x without the words it shares with s (or without the items of a list)",
+        ),
+        Builtin(
+            "avoids",
+            (_S, _S),
+            BOOL,
+            _avoids,
+            "x does not contain the text w, in any case, not even inside a word",
         ),
         Builtin(
             "only_uses_words",
