@@ -7,7 +7,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 MODULES ?=
-EVAL_ARGS ?= --agent hf,search,random --maps 2 --rounds 1 --judge smollm2-135m --out results/main
+# Two rounds per map: the second sees the first (in-context learning); a third added cost and no
+# rank stability in benchmarks/rounds.py (benchmarks/README.md, "Rounds per map").
+EVAL_ARGS ?= --agent hfv,hf,search,random --maps 2 --rounds 2 --judge smollm2-135m --out results/main
 
 .PHONY: setup lint test mutate eval bench clean
 

@@ -16,6 +16,10 @@ learning curves (``rounds.png``). Writes ``OUT/rounds.md`` and prints it.
     python benchmarks/rounds.py --judge tiny-random-gpt2 --maps 1 --rounds 3 --threads 1
     nice python benchmarks/rounds.py --maps 2 --rounds 4 --threads 1 --out results/rounds
 
+Two processes can play the two sets in parallel: ``--seed-sets 1 --seed 100 --out A`` and
+``--seed-sets 1 --seed 101 --out B``, then ``cp -r B/set-1 A/set-2`` and the first command
+with ``--seed-sets 2`` (it finds every map saved and only writes the report).
+
 Exit status: 0 when the report is written, 1 on a user error, 130 when interrupted (rerun the
 same command to resume).
 """
@@ -80,6 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--maps", type=int, default=2, help="maps per game per seed set (default 2)")
     p.add_argument("--rounds", type=int, default=4, help="most rounds per map (default 4)")
     p.add_argument("--seed", type=int, default=100, help="seed of the first set (default 100)")
+    p.add_argument(
+        "--seed-sets",
+        type=int,
+        default=2,
+        choices=(1, 2),
+        help="2 (default) plays both sets and reports; 1 plays the first only, so that two "
+        "processes can play the sets in parallel (copy one's set-1 to the other's set-2, then "
+        "run with 2: nothing is played again)",
+    )
     p.add_argument("--out", default="results/rounds", help="folder (default results/rounds)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default torch's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -104,8 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         played = evaluate_seed_sets(
-            config, args.out, 2, agent_factories=AGENTS, progress=not args.quiet, log=log
+            config,
+            args.out,
+            args.seed_sets,
+            agent_factories=AGENTS,
+            progress=not args.quiet,
+            log=log,
         )
+        if args.seed_sets == 1:
+            log(f"seed set played in {args.out}/set-1; report with --seed-sets 2")
+            return 0
         points = rounds_study(played.records, names, args.rounds)
     except KeyboardInterrupt:
         return 130

@@ -81,7 +81,7 @@ def assert_same(a, b, where="infos"):
         ("xent/Condense-v0", {}),
         ("xent/Condense-v0", {"rounds": 2}),
         ("xent/Debate-v1", {"seat": "white"}),
-        ("xent/Horizon-v1", {}),
+        ("xent/Horizon-v2", {}),
         ("xent/Synthesize-v1", {}),
         ("xent/Random-v0", {}),
     ],

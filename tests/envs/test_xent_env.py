@@ -385,7 +385,7 @@ def test_refused_candidates_score_minus_inf_and_never_outrank_legal_moves(tiny_j
 
 
 def test_score_actions_at_a_non_final_elicit_plays_the_round_with_the_baseline():
-    env = gym.make("xent/Horizon-v1", judge=TINY)
+    env = gym.make("xent/Horizon-v2", judge=TINY)
     candidate = [1000, 2000]
     env.reset(seed=5)  # a map where the baseline's second step passes the ensure
     (predicted,) = env.unwrapped.score_actions([candidate])

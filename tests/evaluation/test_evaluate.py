@@ -189,6 +189,27 @@ def test_an_agent_that_raises_is_recorded_and_replayed_on_resume(tmp_path, tiny_
     assert (tmp_path / "maps" / "Condense" / "0000-flaky.json").read_bytes() == ok_before
 
 
+def test_maps_played_under_earlier_rules_of_a_game_are_played_again(tmp_path, tiny_judge):
+    """A game's rules change with its version (Horizon v1 -> v2); a folder resumed after
+    the change must not mix maps of the old rules with maps of the new ones."""
+    from xent_envs import register_game
+
+    source = "assign(s=story())\nelicit(x, 4)\nreward(xed(s | x))"
+    register_game(source=source, name="Echo", version=0)
+    echo = config(agents=(AgentSpec("random"),), games=("Echo",), maps=1)
+    evaluate(echo, tmp_path, progress=False)
+    first = saved(tmp_path)[("Echo", 0, "random")]
+    evaluate(echo, tmp_path, progress=False)  # same rules: nothing is played again
+    assert saved(tmp_path)[("Echo", 0, "random")].key == first.key
+    register_game(source=source.replace("xed", "nex"), name="Echo", version=1)
+    notes: list[str] = []
+    evaluate(echo, tmp_path, progress=False, log=notes.append)
+    again = saved(tmp_path)[("Echo", 0, "random")]
+    assert again.key != first.key and again.instance_id.startswith("xent/Echo-v1?")
+    assert first.instance_id.startswith("xent/Echo-v0?")
+    assert not any("1 maps already saved" in note for note in notes)
+
+
 def test_a_run_grows_with_maps_and_agents_reusing_saved_maps(copy_of_full_run, full_run):
     folder = copy_of_full_run
     before = {p: p.read_bytes() for p in ResultsStore(folder).map_files()}

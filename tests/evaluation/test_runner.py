@@ -149,14 +149,14 @@ def test_other_exceptions_propagate():
 
 
 def test_the_plan_is_lazy_and_keyed_per_slot():
-    config = EvalConfig(agents=("a", "b"), games=("G", "H"), maps=MAX_MAPS)
+    config = EvalConfig(agents=("a", "b"), games=("Condense", "Censor"), maps=MAX_MAPS)
     slots = plan(config, "run")
     first = [next(slots) for _ in range(3)]  # a run of 200,000 maps starts at once
     assert [(s.game, s.map, s.agent) for s in first] == [
-        ("G", 0, "a"),
-        ("G", 0, "b"),
-        ("G", 1, "a"),
+        ("Condense", 0, "a"),
+        ("Condense", 0, "b"),
+        ("Condense", 1, "a"),
     ]
-    assert first[0].seed == first[1].seed == map_seed(0, "G", 0)
+    assert first[0].seed == first[1].seed == map_seed(0, "Condense", 0)
     assert first[0].agent_seed == agent_seed(first[0].seed)
-    assert first[0].key == config.map_key("run", "G", 0, "a") != first[1].key
+    assert first[0].key == config.map_key("run", "Condense", 0, "a") != first[1].key

@@ -152,6 +152,33 @@ def test_taboo_and_guard_refuse_any_form_of_the_target(tiny_judge, move):
     assert black_score(guard, tiny_judge, [guard_text, question]) is not None
 
 
+@pytest.mark.real_judge
+def test_horizon_whatif_and_twoways_refuse_noise_but_not_language(real_judge):
+    """Noise passed the xed bars of Horizon v1 and WhatIf v1 by luck within the ten tries,
+    and both rewards paid it best; a TwoWays v0 bridge of noise outscored fluent bridges. So
+    random play outranked search (the validity ladder, benchmarks/README.md); the fluency bar
+    refuses noise and keeps the scripted moves."""
+    rng = random.Random(0)
+
+    def noise(n: int) -> str:
+        return "".join(real_judge.token_strings([rng.randrange(1000, 49000) for _ in range(n)]))
+
+    horizon, whatif, twoways = BY_NAME["Horizon"], BY_NAME["WhatIf"], BY_NAME["TwoWays"]
+    for game in (horizon, whatif, twoways):
+        assert black_score(game, real_judge, SCRIPTED[game.name]) is not None
+    # With the bar at its loosest, noise passes again: the fluency bar is what refuses it.
+    assert any(
+        black_score(horizon, real_judge, [noise(5), SCRIPTED["Horizon"][1]], fluency=4.0)
+        is not None
+        for _ in range(10)
+    )
+    for _ in range(10):
+        assert black_score(horizon, real_judge, [noise(5), SCRIPTED["Horizon"][1]]) is None
+        assert black_score(horizon, real_judge, [SCRIPTED["Horizon"][0], noise(5)]) is None
+        assert black_score(whatif, real_judge, [noise(10)]) is None
+        assert black_score(twoways, real_judge, [noise(10)]) is None
+
+
 def test_debate_is_zero_sum(tiny_judge):
     game = BY_NAME["Debate"]
     program = instantiate_map(load(game.source, game.defaults), FixedTexts(), seed=0)

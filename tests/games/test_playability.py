@@ -26,7 +26,11 @@ CASES = {
         [" Quarterly earnings spreadsheet"],
         None,
     ),
-    "TwoWays": ([" And here is another story."], [NOISE], None),
+    "TwoWays": (
+        [" And here is another story."],
+        [" The quarterly tax forms are due on Monday."],
+        [" qx7 zebra\u00e9 tax+form Bj\u00f6rk 9z"],
+    ),
     "Horizon": (
         [" He sailed far", " to a quiet island"],
         [" He cast his nets", " but caught no fish"],

@@ -24,7 +24,7 @@ def test_descriptors_of_the_built_in_games():
         "budget": 10,
     }
     assert got["Debate"]["seats"] == 2 and got["Debate"]["terms"] == 8
-    assert got["Horizon"]["moves"] == 2 and got["Horizon"]["constraints"] == 2
+    assert got["Horizon"]["moves"] == 2 and got["Horizon"]["constraints"] == 4
     assert got["Synthesize"]["sources"] == 3
     assert BUILTIN["Condense"].analysis.cell == (0, 0, 0, 0, 0)
 
@@ -39,8 +39,8 @@ def test_static_rules_name_what_is_wrong_with_horizon_and_twoways():
         "line 4: black's move x1 is never scored",
     ]
     assert problems("TwoWays") == [
-        "line 8: the reward does not depend on any move",
-        "line 9: the reward does not depend on any move",
+        "line 12: the reward does not depend on any move",
+        "line 13: the reward does not depend on any move",
     ]
     good = {n for n, g in BUILTIN.items() if not g.analysis.problems()}
     # Relay's and Censor's first moves reach the score only through a later seat's move (the

@@ -53,6 +53,10 @@ def test_token_builtins_use_the_codec() -> None:
     assert value("last_n_tokens(t, 2)", setup=setup) == " three four"
     assert value("first_n_tokens(t, 9)", setup=setup) == "one two three four"
     assert value("last_n_tokens(t, 0)", setup=setup) == ""
+    # The word codec has one token per word: a count, and a bar on bits per token with it.
+    assert condition('num_tokens(t) == 4, num_tokens("") == 0', setup)
+    assert not condition("num_tokens(t) > 4", setup)
+    assert condition("num_tokens(t) * xent(t) <= 2 * num_tokens(t) * xent(t)", setup)
 
 
 def test_remove_common_words() -> None:

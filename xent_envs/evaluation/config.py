@@ -8,9 +8,11 @@ already saved there. So nothing is keyed by the agent list, the game list or the
   fingerprint, the text source (its token), the run seed, the split, the rounds override and
   the record format.
   A folder holds one run key; another is refused (the message says what changed).
-- A **map key** (:meth:`EvalConfig.map_key`) covers what one map depends on besides: its game
-  and that game's fixed parameters, its index, and the agent (name, source, options). Each
-  map record carries its key; a record whose key does not match the run is not used.
+- A **map key** (:meth:`EvalConfig.map_key`) covers what one map depends on besides: its game,
+  the game's program (its digest: a map played under earlier rules of the game is played
+  again, never mixed with maps of the new rules), the game's fixed parameters, the map's
+  index, and the agent (name, source, options). Each map record carries its key; a record
+  whose key does not match the run is not used.
 - The folder's ``run.json`` (:class:`RunManifest`) lists every agent and game played there
   with its definition, so an agent name reused with other options is refused rather than
   silently mixed with (or overwriting) the maps of the first one.
@@ -350,7 +352,13 @@ class EvalConfig(JsonRecord):
 
     def map_key(self, run_key: str, game: str, index: int, agent: str) -> str:
         """Hash of what the map ``index`` of ``game`` played by ``agent`` (an agent that plays
-        alone, or a lineup's label) depends on."""
+        alone, or a lineup's label) depends on, the registered program of ``game`` included.
+
+        Raises:
+            UnknownNameError: ``game`` is not registered.
+        """
+        from xent_envs.registration import game_space
+
         player: dict[str, Any]
         if agent in (lineup.label for lineup in self.lineups):
             player = {"lineup": self.lineup(agent).to_json()}
@@ -360,6 +368,7 @@ class EvalConfig(JsonRecord):
             {
                 "run": run_key,
                 "game": game,
+                "program": game_space(game).digest,
                 "params": dict(self.game_params.get(game, {})),
                 "map": index,
                 **player,

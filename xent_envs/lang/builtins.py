@@ -113,6 +113,14 @@ def _last_n_tokens(ctx: Context, text: str, n: int | float) -> str:
     return last_n_tokens(ctx, text, max(0, int(n)))
 
 
+def _num_tokens(ctx: Context, text: str) -> int:
+    """The length of ``text`` in judge tokens: with a score's total it gives bits per token,
+    the measure that tells language (2 to 6 bits a token on the default judge) from noise (18
+    to 30), where bits per character do not (a random token is often a long word)."""
+    ctx.charge(len(text))
+    return len(ctx.encode(text))
+
+
 def word_set(text: str) -> set[str]:
     """Lower-case words of ``text``, ASCII punctuation removed (the reference engine's notion).
 
@@ -316,6 +324,13 @@ def _builtins() -> dict[str, Builtin]:
             STRING,
             lambda c, s, n: Text(_last_n_tokens(c, s.text, n)),
             "the last n judge tokens of s",
+        ),
+        Builtin(
+            "num_tokens",
+            (_S,),
+            NUMBER,
+            lambda c, s: _num_tokens(c, s.text),
+            "the length of s in judge tokens",
         ),
         Builtin(
             "remove_common_words",
