@@ -122,6 +122,27 @@ def test_scores_of_one_move_are_shown_at_the_next():
     assert plain.last_details["prompt_tokens"] == first_prompt < with_tries
 
 
+def test_the_best_earlier_try_is_a_candidate_again():
+    """A round replays the map's texts: the best move verified in an earlier round competes
+    with the new answers and is scored again (here the judge now pays it -4, not 5)."""
+    env = ScoreByText(lambda text: -float(len(text)))  # shorter pays more
+    agent = HFVAgent("tiny-random-gpt2", candidates=3, seed=2, recall=True)
+    agent.reset(env, seed=0)
+    agent.tries = [("x", "ok", -2.0), ("x", "best", 5.0), ("x", " cow", -math.inf),
+                   ("y", "other", 9.0)]  # fmt: skip
+    assert agent.best_try("x") == "best" and agent.best_try("z") is None
+    agent.act(OBS, INFO)
+    texts = [c["text"] for c in agent.last_details["candidates"]]
+    assert texts[-1] == "best" and texts.count("best") == 1  # scored again, with the answers
+    assert agent.last_details["expected_reward"] >= -4.0  # at least what "best" earns now
+    assert agent.stats["recalled_chosen"] == int(agent.last_text == "best")
+    plain = HFVAgent("tiny-random-gpt2", candidates=3, seed=2)  # recall is off by default
+    plain.reset(env, seed=0)
+    plain.tries = list(agent.tries)
+    plain.act(OBS, INFO)
+    assert "best" not in [c["text"] for c in plain.last_details["candidates"]]
+
+
 def test_bad_options_are_config_errors():
     with pytest.raises(ConfigError, match="candidates must be at least 1"):
         HFVAgent("tiny-random-gpt2", candidates=0)

@@ -26,6 +26,7 @@ from xent_envs.evaluation import (
     plan,
 )
 from xent_envs.evaluation.config import _digest
+from xent_envs.registration import game_space
 
 TINY = "tiny-random-gpt2"
 SEARCH = AgentSpec("search", options={"budget": 6, "batch_size": 6, "generate_tokens": 2})
@@ -87,11 +88,14 @@ def test_an_agent_name_has_one_definition_in_a_run():
 
 
 def test_an_agents_map_key_is_unchanged_by_lineups():
-    """Folders saved before lineups existed keep their maps: an agent's map key is the same."""
+    """An agent's map key is the same whether the run has lineups or not, so a folder grown
+    with a lineup keeps the agents' maps."""
     plain = EvalConfig(agents=(SEARCH, AgentSpec("random")), games=("Debate",))
+    program = game_space("Debate").digest
     expected = _digest(
-        {"run": "r", "game": "Debate", "params": {}, "map": 1, "agent": SEARCH.to_json()}
-    )
+        {"run": "r", "game": "Debate", "program": program, "params": {}, "map": 1,
+         "agent": SEARCH.to_json()}
+    )  # fmt: skip
     assert plain.map_key("r", "Debate", 1, "search") == expected
     assert config().map_key("r", "Debate", 1, "random") == plain.map_key("r", "Debate", 1, "random")
     assert config().map_key("r", "Debate", 1, DUEL.label) != config().map_key(

@@ -37,7 +37,8 @@ def test_an_elicit_of_several_registers_asks_its_seat_once_per_register():
         ),
         (
             "Guard",
-            "black (line 6) reads white's move y before writing its own (black sees every register)",
+            "line 9 (ensure(avoids(x, t))) can refuse a move and ask that seat again alone, "
+            "which a parallel step (every seat moves) cannot express",
         ),
         (
             "Forgery",
