@@ -107,14 +107,19 @@ class HFVAgent(HFAgent):
         super().reset(env, seed)
         self.tries = []
 
-    def with_tries(self, observation: str, register: str) -> str:
-        """The observation with this map's earlier candidates for ``register`` inserted
-        before its ``## Your move`` section (appended when it has none)."""
+    def ranked_tries(self, register: str) -> list[tuple[str, float]]:
+        """This map's candidates for ``register``, each with its best score, best first (the
+        earliest among equals; refused ones, ``-inf``, last)."""
         best: dict[str, float] = {}
         for reg, text, score in self.tries:
             if reg == register and (text not in best or score > best[text]):
                 best[text] = score
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])[: self.memory]
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    def with_tries(self, observation: str, register: str) -> str:
+        """The observation with this map's earlier candidates for ``register`` inserted
+        before its ``## Your move`` section (appended when it has none)."""
+        ranked = self.ranked_tries(register)[: self.memory]
         if not ranked:
             return observation
         lines = ["## Your tries on this map (scored by the judge, best first)"]
@@ -130,9 +135,8 @@ class HFVAgent(HFAgent):
     def best_try(self, register: str) -> str | None:
         """The legal candidate verified on this map for ``register`` with the highest score
         (the earliest among equals), or None."""
-        legal = [(score, -i, text) for i, (reg, text, score) in enumerate(self.tries)
-                 if reg == register and math.isfinite(score)]  # fmt: skip
-        return max(legal)[2] if legal else None
+        ranked = self.ranked_tries(register)
+        return ranked[0][0] if ranked and math.isfinite(ranked[0][1]) else None
 
     def act(self, observation: str, info: dict[str, Any]) -> list[int]:
         env = self.unwrapped_env

@@ -3,25 +3,20 @@ sets in parallel giving the same report as one process playing both."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks import load_benchmark
+
 ARGS = ["--judge", "tiny-random-gpt2", "--agents", "search,random", "--games", "Condense",
         "--maps", "1", "--rounds", "2", "--threads", "1", "-q"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("rounds_bench", ROOT / "benchmarks/rounds.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["rounds_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("rounds")
 
 
 def table(folder: Path) -> list[list[str]]:

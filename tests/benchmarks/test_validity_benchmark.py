@@ -3,28 +3,20 @@ fails a map, a game no rung can play, an interruption between seed sets)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 from agents.search_agent import SearchAgent
+from tests.benchmarks import load_benchmark
 from xent_envs.errors import AgentError, ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("validity_bench", ROOT / "benchmarks/validity.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["validity_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("validity")
 
 
 def settings(bench, tmp_path, **changes):

@@ -57,6 +57,9 @@ def test_token_builtins_use_the_codec() -> None:
     assert condition('num_tokens(t) == 4, num_tokens("") == 0', setup)
     assert not condition("num_tokens(t) > 4", setup)
     assert condition("num_tokens(t) * xent(t) <= 2 * num_tokens(t) * xent(t)", setup)
+    # "one two three four" costs 3 + 3 + 5 + 4 = 15 bits over 4 tokens: 3.75 bits a token.
+    assert condition("xent(t) <= 3.75 * num_tokens(t)", setup)
+    assert not condition("xent(t) <= 3.7 * num_tokens(t)", setup)
 
 
 def test_remove_common_words() -> None:

@@ -14,6 +14,7 @@ stable hash of (game, seed)); the texts themselves are split by content
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -194,10 +195,11 @@ class GameSpace:
         """The card's rules text, with ``$name`` placeholders (``rules`` fills them in)."""
         return self.definition.description
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        """Short hash of the program text: part of every instance id, so a changed program
-        never silently replays under an old id."""
+        """Short hash of the program text: part of every instance id and every saved map's
+        key, so a changed program never silently replays under an old id (computed once:
+        the evaluation asks for it per map slot)."""
         return hashlib.sha256(self.definition.source.encode()).hexdigest()[:12]
 
     def has_parameter(self, name: str) -> bool:
